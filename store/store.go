@@ -9,7 +9,9 @@
 //
 // # Contract
 //
-//   - Create is insert-only: it fails with ErrExists when the key is present.
+//   - Create is insert-only: it fails with ErrExists when the key is present
+//     (a store may also say so for an expired record it has not reaped yet;
+//     keys are 256-bit hashes of random IDs, so the caller just retries).
 //   - Read returns ErrNotFound for a key that is absent or whose record has
 //     expired (Record.Expires is not after the store's clock).
 //   - Update is update-only: it fails with ErrNotFound when the key is absent
@@ -79,7 +81,8 @@ func truncate(s string) string {
 type Record struct {
 	// Data is the encoded session, opaque to the store.
 	Data []byte
-	// Created is when the session began.
+	// Created is when the session began. Stores keep all times with at
+	// least millisecond precision.
 	Created time.Time
 	// Updated is when the record was last written (its "last seen" time).
 	Updated time.Time
@@ -91,8 +94,8 @@ type Record struct {
 	// implement UserIndex index records by it; others just keep it.
 	UserID string
 	// Version is set by Read on a Versioned store: 1 after Create, one more
-	// after every successful CompareAndUpdate. Other stores leave it 0 and
-	// ignore it on write.
+	// after every successful Update or CompareAndUpdate. Other stores leave
+	// it 0 and ignore it on write.
 	Version uint64
 }
 

@@ -1,0 +1,2 @@
+// Package interop holds tests that check this library against other session libraries.
+package interop
