@@ -1,0 +1,206 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/b4f9cdbb/session/codec"
+	"github.com/b4f9cdbb/session/store"
+)
+
+// Commit saves the session and sets its cookie on w, with Vary: Cookie and
+// Cache-Control: no-cache="Set-Cookie" so that shared caches do not hand the
+// cookie to someone else. Call it before writing the response body. An
+// unchanged session writes nothing and sets no cookie, unless its idle
+// timeout needs sliding or its cookie re-issuing under a new secret.
+//
+// On error nothing is set on w. Errors: ErrCookieTooLarge,
+// ErrSessionDestroyed, ErrConflict, or a store or context error.
+func (st *Storage[T]) Commit(ctx context.Context, w http.ResponseWriter, s *Session[T]) error {
+	v, err := st.CommitHeader(ctx, s)
+	if err != nil || v == "" {
+		return err
+	}
+	h := w.Header()
+	h.Add("Set-Cookie", v)
+	if s.legacy != "" {
+		h.Add("Set-Cookie", st.cookie.deletion(s.legacy))
+		s.legacy = ""
+	}
+	markUncacheable(h)
+	return nil
+}
+
+// CommitHeader saves the session like Commit and returns the Set-Cookie
+// header value instead of setting it ("" when no cookie is needed), as the
+// seed's commitSession does. The caller adds Vary: Cookie itself.
+func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, error) {
+	if s.destroyed {
+		return "", fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
+	}
+	now := st.cfg.Now()
+	if !s.changed && !s.stale && !st.needsSlide(s, now) {
+		if s.clear {
+			s.clear = false
+			return st.cookie.deletion(st.cookie.name), nil
+		}
+		return "", nil
+	}
+	if s.created.IsZero() {
+		s.created = now
+	}
+	expires := st.deadline(s.created, now)
+	data, err := st.cfg.Serializer.Marshal(s.data)
+	if err != nil {
+		return "", fmt.Errorf("session: encoding the session data: %w", err)
+	}
+	p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
+	if st.store == nil {
+		v, err := st.encodeCookie(&p, now, expires)
+		if err != nil {
+			return "", err
+		}
+		st.committed(s, now, expires)
+		return v, nil
+	}
+	wantCookie := !s.hasRecord || s.stale || s.persistent || s.clear
+	if err := st.save(ctx, s, &p, now); err != nil {
+		return "", err
+	}
+	st.committed(s, now, expires)
+	if !wantCookie {
+		return "", nil
+	}
+	// The cookie carries only the ID; its own expiry is the absolute one,
+	// the idle timeout is the store's to enforce.
+	idp := codec.Payload{ID: s.id, Created: s.created, Expires: s.created.Add(st.cfg.Lifetime), Persistent: s.persistent}
+	return st.encodeCookie(&idp, now, expires)
+}
+
+// needsSlide reports whether an unchanged session must be written anyway to
+// slide its idle timeout. Writing on every request would cost a store write
+// per read, so it waits until a tenth of the idle window has been used.
+func (st *Storage[T]) needsSlide(s *Session[T], now time.Time) bool {
+	if st.cfg.IdleTimeout <= 0 || s.isNew || s.expires.IsZero() {
+		return false
+	}
+	return st.deadline(s.created, now).Sub(s.expires) >= st.cfg.IdleTimeout/10
+}
+
+func (st *Storage[T]) committed(s *Session[T], now, expires time.Time) {
+	s.changed, s.stale, s.clear, s.isNew = false, false, false, false
+	s.expires = expires
+}
+
+func (st *Storage[T]) encodeCookie(p *codec.Payload, now, expires time.Time) (string, error) {
+	buf := make([]byte, 0, 256+len(p.Data))
+	buf = st.cookie.appendStart(buf)
+	buf, err := st.cfg.Codec.AppendEncode(buf, st.cookie.name, p, now)
+	if err != nil {
+		return "", fmt.Errorf("session: encoding the cookie: %w", err)
+	}
+	if len(buf) > codec.MaxCookieSize+1 { // name + "=" + value
+		return "", fmt.Errorf("%w: %d bytes of name and value, browsers keep at most %d; store less in the session or use server-side storage",
+			ErrCookieTooLarge, len(buf)-1, codec.MaxCookieSize)
+	}
+	buf = st.cookie.appendAttrs(buf, p.Persistent, now, expires)
+	return string(buf), nil
+}
+
+// save writes the session's record: Create for a session without one
+// (under a fresh ID), Update (or CompareAndUpdate) otherwise.
+func (st *Storage[T]) save(ctx context.Context, s *Session[T], p *codec.Payload, now time.Time) error {
+	rec := store.Record{
+		Data:    codec.AppendPayload(make([]byte, 0, codec.PayloadSize(p)), p),
+		Created: s.created,
+		Updated: now,
+		Expires: p.Expires,
+	}
+	if st.cfg.UserID != nil {
+		rec.UserID = st.cfg.UserID(s.data)
+	}
+	if !s.hasRecord {
+		for attempt := 0; ; attempt++ {
+			id, key := newID()
+			err := st.store.Create(ctx, key, rec)
+			if errors.Is(err, store.ErrExists) && attempt < 2 {
+				continue // astronomically unlikely with 256-bit IDs
+			}
+			if err != nil {
+				return fmt.Errorf("session: creating the session in the store: %w", err)
+			}
+			s.id, s.key, s.hasRecord, s.version = id, key, true, 1
+			return nil
+		}
+	}
+	var err error
+	if st.versioned != nil {
+		rec.Version = s.version
+		err = st.versioned.CompareAndUpdate(ctx, s.key, rec)
+	} else {
+		err = st.store.Update(ctx, s.key, rec)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrSessionDestroyed
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("session: another request committed this session first: %w", err)
+	case err != nil:
+		return fmt.Errorf("session: updating the session in the store: %w", err)
+	}
+	s.version++
+	return nil
+}
+
+// Destroy ends the session: it deletes the record (server-side storage) and
+// sets a cookie that makes the browser drop the session cookie at once,
+// with the same Name, Path and Domain. Use it at logout.
+//
+// With cookie storage nothing is kept on the server, so a copy of the old
+// cookie stays valid until its expiry; see the README's security model.
+func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Session[T]) error {
+	v, err := st.DestroyHeader(ctx, s)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Add("Set-Cookie", v)
+	markUncacheable(h)
+	return nil
+}
+
+// DestroyHeader is Destroy returning the Set-Cookie value instead of
+// setting it.
+func (st *Storage[T]) DestroyHeader(ctx context.Context, s *Session[T]) (string, error) {
+	if st.store != nil && s.hasRecord {
+		if err := st.store.Delete(ctx, s.key); err != nil {
+			return "", fmt.Errorf("session: deleting the session from the store: %w", err)
+		}
+	}
+	s.destroyed, s.hasRecord, s.id = true, false, ""
+	s.data, s.flash = st.newDefaults(), nil
+	return st.cookie.deletion(st.cookie.name), nil
+}
+
+// Regenerate gives the session a new ID and deletes the record under the
+// old one at once, keeping the data. Call it at login and at every change
+// of privilege, so that an ID an attacker planted or saw before is
+// worthless afterwards. The new ID is issued by the next Commit. The
+// session's lifetime starts again.
+//
+// With cookie storage it re-issues the cookie; the old cookie cannot be
+// revoked (see the README's security model).
+func (st *Storage[T]) Regenerate(ctx context.Context, s *Session[T]) error {
+	if st.store != nil && s.hasRecord {
+		if err := st.store.Delete(ctx, s.key); err != nil {
+			return fmt.Errorf("session: deleting the old session record: %w", err)
+		}
+	}
+	s.hasRecord, s.id, s.key, s.version = false, "", store.Key{}, 0
+	s.created = time.Time{}
+	s.changed = true
+	return nil
+}

@@ -1,0 +1,99 @@
+package session
+
+import (
+	"time"
+
+	"github.com/b4f9cdbb/session/store"
+)
+
+// Session is one user's session during one request: the user's data of type
+// T, pending flash values, and what the storage needs to save it. Get it
+// from Storage.Get, change it, and save it with Storage.Commit.
+//
+// A Session belongs to one request; it is not safe for concurrent use.
+// Change the data only through Set, Update and Reset, so that the session
+// knows it changed: committing an unchanged session writes nothing.
+type Session[T any] struct {
+	data  T
+	flash map[string][]byte
+	ser   Serializer
+
+	id         string    // session ID; "" for cookie storage or before the first commit
+	key        store.Key // hash of id, valid when hasRecord
+	hasRecord  bool      // a store record exists under key (server-side storage)
+	created    time.Time // zero until the first commit (or after Regenerate)
+	expires    time.Time // the deadline as loaded or last committed; zero if unknown
+	version    uint64    // record version, for store.Versioned
+	persistent bool
+
+	isNew     bool // no valid session came with the request
+	changed   bool // must be written on commit
+	destroyed bool
+	stale     bool   // the cookie was made with an older secret or format
+	clear     bool   // the request's cookie must be cleared (duplicates)
+	legacy    string // name of a legacy cookie to clear on commit
+	loadErr   error
+}
+
+func (s *Session[T]) serializer() Serializer { return s.ser }
+
+// Get returns a copy of the session's data. A T that holds pointers, maps
+// or slices shares them with the session: change those only inside Update.
+func (s *Session[T]) Get() T { return s.data }
+
+// Set replaces the session's data.
+func (s *Session[T]) Set(v T) {
+	s.data = v
+	s.changed = true
+}
+
+// Update changes the data in place, as the seed's session.set(key, fn)
+// does: s.Update(func(d *Data) { d.Count++ }).
+func (s *Session[T]) Update(fn func(*T)) {
+	fn(&s.data)
+	s.changed = true
+}
+
+// IsNew reports that the request brought no valid session: this one started
+// empty, from the storage's defaults.
+func (s *Session[T]) IsNew() bool { return s.isNew }
+
+// Changed reports whether the session will be written on commit.
+func (s *Session[T]) Changed() bool { return s.changed }
+
+// ID returns the session ID for server-side storage, or "" for cookie
+// storage and for a server-side session not yet committed. It is a bearer
+// credential: never log it or put it in a URL.
+func (s *Session[T]) ID() string { return s.id }
+
+// Key returns the store key (the SHA-256 hash of the ID), for comparing
+// with store.Info.Key, for example to mark "this device" in a list of the
+// user's sessions. ok is false when the session has no record.
+func (s *Session[T]) Key() (key store.Key, ok bool) { return s.key, s.hasRecord }
+
+// Created returns when the session began, or the zero time before its first
+// commit (and for formats that do not keep it).
+func (s *Session[T]) Created() time.Time { return s.created }
+
+// Expires returns when the session ends unless it is committed again, or
+// the zero time if unknown.
+func (s *Session[T]) Expires() time.Time { return s.expires }
+
+// Persistent reports whether the cookie outlives the browser session.
+func (s *Session[T]) Persistent() bool { return s.persistent }
+
+// SetPersistent chooses a persistent ("remember me") cookie, which survives
+// a browser restart, or a browser-session cookie. Either way the server
+// enforces the idle timeout and lifetime.
+func (s *Session[T]) SetPersistent(on bool) {
+	if s.persistent != on {
+		s.persistent = on
+		s.changed = true
+	}
+}
+
+// LoadError says why the request's cookie did not yield a session (nil if
+// it did or there was none): it wraps ErrCookieInvalid, ErrExpired,
+// ErrNotFound, ErrDuplicateCookie or ErrCorrupt. It is for logs and
+// metrics; the session is simply new.
+func (s *Session[T]) LoadError() error { return s.loadErr }

@@ -1,0 +1,205 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/b4f9cdbb/session/codec"
+	"github.com/b4f9cdbb/session/store"
+)
+
+// Storage loads and saves sessions of type T. Build one when the program
+// starts, with NewCookieStorage or NewStorage, and use it from every
+// handler; it is safe for concurrent use.
+type Storage[T any] struct {
+	cfg         Config[T]
+	cookie      cookieSpec
+	store       store.Store     // nil for cookie storage
+	versioned   store.Versioned // store as Versioned, or nil
+	index       store.UserIndex // store as UserIndex, or nil
+	newDefaults func() T
+}
+
+// NewCookieStorage returns a Storage that keeps the whole session in the
+// cookie, sealed with AES-256-GCM by default. Nothing is kept on the server,
+// so a cookie cannot be revoked before it expires: see the README's
+// security model.
+func NewCookieStorage[T any](cfg Config[T]) (*Storage[T], error) {
+	return newStorage(nil, cfg)
+}
+
+// NewStorage returns a Storage that keeps sessions in st and only a signed
+// session ID in the cookie.
+func NewStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
+	if st == nil {
+		return nil, fmt.Errorf("%w: NewStorage needs a store (use NewCookieStorage for cookie-only sessions)", ErrInvalidConfig)
+	}
+	return newStorage(st, cfg)
+}
+
+func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
+	spec, err := cfg.normalize(st != nil)
+	if err != nil {
+		return nil, err
+	}
+	copyDefault, err := copier(cfg.Default, cfg.Serializer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Default cannot be copied with the serializer: %w", ErrInvalidConfig, err)
+	}
+	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault}
+	s.versioned, _ = st.(store.Versioned)
+	s.index, _ = st.(store.UserIndex)
+	return s, nil
+}
+
+// CookieName returns the name of the session cookie.
+func (st *Storage[T]) CookieName() string { return st.cookie.name }
+
+func (st *Storage[T]) fresh() *Session[T] {
+	return &Session[T]{
+		data:       st.newDefaults(),
+		ser:        st.cfg.Serializer,
+		persistent: st.cfg.Cookie.Persistent,
+		isNew:      true,
+	}
+}
+
+// deadline is when a session created at created and committed at now
+// expires: the idle timeout from now, capped by the absolute lifetime.
+func (st *Storage[T]) deadline(created, now time.Time) time.Time {
+	end := created.Add(st.cfg.Lifetime)
+	if st.cfg.IdleTimeout > 0 {
+		if idle := now.Add(st.cfg.IdleTimeout); idle.Before(end) {
+			return idle
+		}
+	}
+	return end
+}
+
+// Get returns the request's session, or a new one from the defaults when
+// the request has none, or one that is invalid, expired or revoked (then
+// Session.LoadError says why). The session is never nil. The error is
+// non-nil only when the store failed: the request should then fail too
+// (5xx), since the user may well have a session that could not be read.
+func (st *Storage[T]) Get(r *http.Request) (*Session[T], error) {
+	return st.load(r.Context(), r.Header)
+}
+
+func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], error) {
+	now := st.cfg.Now()
+	var (
+		p       codec.Payload
+		found   int
+		lastErr error
+	)
+	eachCookie(h, st.cookie.name, func(value string) bool {
+		q, err := st.cfg.Codec.Decode(st.cookie.name, value, now)
+		if err != nil {
+			lastErr = err
+			return true
+		}
+		found++
+		p = q
+		return found < 2
+	})
+	s := st.fresh()
+	switch {
+	case found > 1:
+		s.loadErr = ErrDuplicateCookie
+		s.clear = true
+		st.cfg.Logger.Warn("session: request carried more than one valid session cookie; starting a new session")
+		return s, nil
+	case found == 0:
+		s.loadErr = lastErr
+		if lastErr == nil {
+			st.loadLegacy(h, s, now)
+		}
+		return s, nil
+	}
+	if st.store == nil {
+		st.fromPayload(s, &p, now)
+		return s, nil
+	}
+	key, ok := parseID(p.ID)
+	if !ok {
+		// Authentic but not an ID we issue: never look it up.
+		s.loadErr = ErrCookieInvalid
+		return s, nil
+	}
+	rec, err := st.store.Read(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		s.loadErr = err
+		return s, nil
+	}
+	if err != nil {
+		st.cfg.Logger.Error("session: store read failed", "key", key.String(), "err", err)
+		return s, fmt.Errorf("session: reading the session from the store: %w", err)
+	}
+	if !now.Before(rec.Expires) {
+		s.loadErr = ErrExpired
+		return s, nil
+	}
+	q, err := codec.UnmarshalPayload(rec.Data)
+	if err != nil {
+		s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		st.cfg.Logger.Warn("session: stored record is corrupt; starting a new session", "key", key.String())
+		return s, nil
+	}
+	q.Stale = p.Stale
+	if !st.fromPayload(s, &q, now) {
+		return s, nil
+	}
+	s.id, s.key, s.hasRecord = p.ID, key, true
+	s.version = rec.Version
+	s.expires = rec.Expires
+	if !rec.Created.IsZero() {
+		s.created = rec.Created
+	}
+	return s, nil
+}
+
+// fromPayload fills s from a decoded payload, enforcing the absolute
+// lifetime. It reports whether s now holds the loaded session.
+func (st *Storage[T]) fromPayload(s *Session[T], p *codec.Payload, now time.Time) bool {
+	if !p.Created.IsZero() && !now.Before(p.Created.Add(st.cfg.Lifetime)) {
+		s.loadErr = ErrExpired
+		return false
+	}
+	data := st.newDefaults()
+	if err := st.cfg.Serializer.Unmarshal(p.Data, &data); err != nil {
+		s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return false
+	}
+	s.data = data
+	s.flash = p.Flash
+	s.created = p.Created
+	s.expires = p.Expires
+	s.persistent = p.Persistent
+	s.stale = p.Stale
+	s.isNew = false
+	return true
+}
+
+func (st *Storage[T]) loadLegacy(h http.Header, s *Session[T], now time.Time) {
+	for _, l := range st.cfg.Legacy {
+		var data T
+		ok := false
+		eachCookie(h, l.Name, func(value string) bool {
+			d, err := l.Read(value, now)
+			if err != nil {
+				return true
+			}
+			data, ok = d, true
+			return false
+		})
+		if ok {
+			s.data = data
+			s.changed = true // write the new cookie at the next commit
+			s.legacy = l.Name
+			return
+		}
+	}
+}
