@@ -14,9 +14,10 @@ import (
 // Change the data only through Set, Update and Reset, so that the session
 // knows it changed: committing an unchanged session writes nothing.
 type Session[T any] struct {
-	data  T
-	flash map[string][]byte
-	ser   Serializer
+	data     T
+	flash    map[string][]byte
+	ser      Serializer
+	defaults func() T
 
 	id         string    // session ID; "" for cookie storage or before the first commit
 	key        store.Key // hash of id, valid when hasRecord
@@ -51,6 +52,13 @@ func (s *Session[T]) Set(v T) {
 // does: s.Update(func(d *Data) { d.Count++ }).
 func (s *Session[T]) Update(fn func(*T)) {
 	fn(&s.data)
+	s.changed = true
+}
+
+// Reset puts the data back to a fresh copy of the storage's defaults.
+// Flash values are kept.
+func (s *Session[T]) Reset() {
+	s.data = s.defaults()
 	s.changed = true
 }
 

@@ -62,6 +62,7 @@ func (st *Storage[T]) fresh() *Session[T] {
 	return &Session[T]{
 		data:       st.newDefaults(),
 		ser:        st.cfg.Serializer,
+		defaults:   st.newDefaults,
 		persistent: st.cfg.Cookie.Persistent,
 		isNew:      true,
 	}
