@@ -114,6 +114,7 @@ type mwEnv struct {
 	log    *mwLog
 	srv    *httptest.Server
 	client *http.Client
+	served chan struct{} // a value each time the middleware has returned
 }
 
 // newMwEnv builds a storage (server-side when serverSide) and serves mux
@@ -155,7 +156,15 @@ func newMwEnv(t *testing.T, serverSide bool, name string) *mwEnv {
 
 // serve starts the test server with h behind the middleware.
 func (e *mwEnv) serve(h http.Handler, opts ...session.MiddlewareOption) {
-	e.srv = httptest.NewServer(e.st.Middleware(opts...)(h))
+	mw := e.st.Middleware(opts...)(h)
+	e.served = make(chan struct{}, 1000)
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mw.ServeHTTP(w, r)
+		select {
+		case e.served <- struct{}{}:
+		default:
+		}
+	}))
 	e.t.Cleanup(e.srv.Close)
 }
 
@@ -343,6 +352,7 @@ func TestMiddlewareHijack(t *testing.T) {
 			buf.Flush()
 		}))
 		resp, body := e.get("/")
+		<-e.served // the client may be done before the middleware is
 		if body != "hijacked" || len(resp.Header.Values("Set-Cookie")) != 0 {
 			t.Errorf("touch=%v: body %q, Set-Cookie %q", touch, body, resp.Header.Values("Set-Cookie"))
 		}
