@@ -1,0 +1,284 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/b4f9cdbb/session/store"
+	"github.com/b4f9cdbb/session/storetest"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newClock() *fakeClock { return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func rec(c *fakeClock, user string, ttl time.Duration) store.Record {
+	n := c.Now()
+	return store.Record{Data: []byte("d"), Created: n, Updated: n, Expires: n.Add(ttl), UserID: user}
+}
+
+func TestConformanceWithCap(t *testing.T) {
+	// A cap far above what the suite holds must not change any behaviour.
+	s := New(WithMaxEntries(1_000_000), WithSweepInterval(10*time.Millisecond))
+	defer s.Close()
+	storetest.Run(t, s)
+}
+
+func TestCloseStopsSweeper(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := New(WithSweepInterval(time.Millisecond))
+	select {
+	case <-s.done:
+		t.Fatal("sweeper exited before Close")
+	case <-time.After(5 * time.Millisecond):
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	select {
+	case <-s.done:
+	default:
+		t.Fatal("Close returned before the sweeper goroutine exited")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// The goroutine count must come back to where it was.
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("goroutines: %d before New, %d after Close", before, n)
+	}
+	// The store still answers after Close.
+	k := storetest.RandomKey()
+	if err := s.Create(context.Background(), k, store.Record{Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Errorf("Create after Close: %v", err)
+	}
+}
+
+func TestNoSweeper(t *testing.T) {
+	s := New(WithSweepInterval(0))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close without a sweeper: %v", err)
+	}
+}
+
+func TestSweeperFreesExpired(t *testing.T) {
+	c := newClock()
+	s := New(WithClock(c.Now), WithSweepInterval(2*time.Millisecond))
+	defer s.Close()
+	ctx := context.Background()
+	short, long := storetest.RandomKey(), storetest.RandomKey()
+	if err := s.Create(ctx, short, rec(c, "u", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, long, rec(c, "u", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := s.Len(); n != 2 {
+		t.Fatalf("Len before expiry = %d, want 2 (the sweeper removed a live record)", n)
+	}
+	c.Advance(time.Minute) // Expires == now: expired
+	deadline := time.Now().Add(2 * time.Second)
+	for s.Len() != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := s.Len(); n != 1 {
+		t.Fatalf("Len after expiry = %d, want 1: the sweeper did not free the expired record", n)
+	}
+	if _, err := s.Read(ctx, long); err != nil {
+		t.Errorf("Read of the live record after a sweep: %v", err)
+	}
+	s.mu.RLock()
+	users := len(s.byUser["u"])
+	s.mu.RUnlock()
+	if users != 1 {
+		t.Errorf("user index holds %d keys after the sweep, want 1", users)
+	}
+}
+
+func TestFakeClockExpiry(t *testing.T) {
+	c := newClock()
+	s := New(WithClock(c.Now), WithSweepInterval(0))
+	ctx := context.Background()
+	k := storetest.RandomKey()
+	if err := s.Create(ctx, k, rec(c, "", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Minute - time.Nanosecond)
+	if _, err := s.Read(ctx, k); err != nil {
+		t.Fatalf("Read a nanosecond before Expires: %v", err)
+	}
+	c.Advance(time.Nanosecond)
+	if _, err := s.Read(ctx, k); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Read at Expires: %v, want ErrNotFound", err)
+	}
+	// Create replaces an expired record rather than refusing.
+	if err := s.Create(ctx, k, rec(c, "", time.Minute)); err != nil {
+		t.Fatalf("Create over an expired record: %v", err)
+	}
+	if n := s.Sweep(); n != 0 {
+		t.Errorf("Sweep freed %d, want 0", n)
+	}
+}
+
+func TestMaxEntriesEvictsSoonestExpiring(t *testing.T) {
+	c := newClock()
+	s := New(WithClock(c.Now), WithSweepInterval(0), WithMaxEntries(3))
+	ctx := context.Background()
+	keys := make([]store.Key, 5)
+	for i := range keys {
+		keys[i] = storetest.RandomKey()
+	}
+	// Expiry order: keys[1] soonest, then keys[0], then keys[2].
+	for i, ttl := range []time.Duration{2 * time.Hour, time.Hour, 3 * time.Hour} {
+		if err := s.Create(ctx, keys[i], rec(c, "u", ttl)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Extending keys[1] makes keys[0] the soonest: Update must reorder.
+	if err := s.Update(ctx, keys[1], rec(c, "u", 4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, keys[3], rec(c, "u", 5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Len(); n != 3 {
+		t.Errorf("Len = %d, want the cap 3", n)
+	}
+	if _, err := s.Read(ctx, keys[0]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the soonest-expiring record survived eviction: %v", err)
+	}
+	for _, k := range []store.Key{keys[1], keys[2], keys[3]} {
+		if _, err := s.Read(ctx, k); err != nil {
+			t.Errorf("a later-expiring record was evicted: %v", err)
+		}
+	}
+	list, _ := s.ListUser(ctx, "u")
+	if len(list) != 3 {
+		t.Errorf("ListUser after eviction lists %d, want 3 (the index kept the evicted key)", len(list))
+	}
+	// An expired record is evicted first, even when the newcomer
+	// expires sooner than everything else.
+	c.Advance(200 * time.Minute) // keys[2] (3h) has expired; keys[1], keys[3] live
+	if err := s.Create(ctx, keys[4], rec(c, "", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []store.Key{keys[1], keys[3], keys[4]} {
+		if _, err := s.Read(ctx, k); err != nil {
+			t.Errorf("a live record was evicted while an expired one was there: %v", err)
+		}
+	}
+	if n := s.Len(); n != 3 {
+		t.Errorf("Len = %d, want 3 (the expired record was not the one evicted)", n)
+	}
+}
+
+func TestHeapStaysConsistent(t *testing.T) {
+	c := newClock()
+	s := New(WithClock(c.Now), WithSweepInterval(0), WithMaxEntries(50))
+	ctx := context.Background()
+	keys := make([]store.Key, 200)
+	for i := range keys {
+		keys[i] = storetest.RandomKey()
+		_ = s.Create(ctx, keys[i], rec(c, "u", time.Duration(i%37+1)*time.Minute))
+		if i%3 == 0 {
+			_ = s.Update(ctx, keys[i/2], rec(c, "v", time.Duration(i%11+1)*time.Minute))
+		}
+		if i%5 == 0 {
+			_ = s.Delete(ctx, keys[i/3])
+		}
+		if i%7 == 0 {
+			c.Advance(time.Minute)
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.expiry) != len(s.records) {
+		t.Fatalf("heap holds %d entries, map %d", len(s.expiry), len(s.records))
+	}
+	for i, e := range s.expiry {
+		if e.index != i || s.records[e.key] != e {
+			t.Fatalf("heap entry %d is stale", i)
+		}
+		if p := (i - 1) / 2; i > 0 && s.expiry[i].rec.Expires.Before(s.expiry[p].rec.Expires) {
+			t.Fatalf("heap order broken at %d", i)
+		}
+	}
+	indexed := 0
+	for _, keys := range s.byUser {
+		indexed += len(keys)
+	}
+	if indexed != len(s.records) {
+		t.Errorf("user index holds %d keys, store %d records (every record has a user here)", indexed, len(s.records))
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	s := New(WithSweepInterval(0))
+	ctx := context.Background()
+	keys := make([]store.Key, 1024)
+	for i := range keys {
+		keys[i] = storetest.RandomKey()
+		_ = s.Create(ctx, keys[i], store.Record{Data: make([]byte, 256), Expires: time.Now().Add(time.Hour), UserID: "u"})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := s.Read(ctx, keys[i%len(keys)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	s := New(WithSweepInterval(0))
+	ctx := context.Background()
+	keys := make([]store.Key, 1024)
+	exp := time.Now().Add(time.Hour)
+	for i := range keys {
+		keys[i] = storetest.RandomKey()
+		_ = s.Create(ctx, keys[i], store.Record{Data: make([]byte, 256), Expires: exp, UserID: "u"})
+	}
+	rec := store.Record{Data: make([]byte, 256), Expires: exp, UserID: "u"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			r := rec
+			r.Expires = exp.Add(time.Duration(i) * time.Millisecond)
+			if err := s.Update(ctx, keys[i%len(keys)], r); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
