@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -162,8 +163,10 @@ func (c *native) AppendEncode(dst []byte, name string, p *Payload, now time.Time
 }
 
 func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
-	// The size is checked before anything is decoded or allocated.
-	if len(name)+len(value) > MaxCookieSize || len(value) == 0 {
+	// The size is checked before anything is decoded or allocated. CR and LF
+	// are refused with it: the base64 decoder skips them, so a value with
+	// line breaks added would otherwise pass as the token it was made from.
+	if len(name)+len(value) > MaxCookieSize || len(value) == 0 || strings.ContainsAny(value, "\r\n") {
 		return Payload{}, ErrInvalid
 	}
 	// One allocation holds the encoded value, then the name prefix and the
