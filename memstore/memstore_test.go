@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,27 +11,11 @@ import (
 	"github.com/b4f9cdbb/session/storetest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+func newClock() *storetest.Clock {
+	return storetest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func rec(c *fakeClock, user string, ttl time.Duration) store.Record {
+func rec(c *storetest.Clock, user string, ttl time.Duration) store.Record {
 	n := c.Now()
 	return store.Record{Data: []byte("d"), Created: n, Updated: n, Expires: n.Add(ttl), UserID: user}
 }
