@@ -1,0 +1,308 @@
+package mysqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.uber.org/goleak"
+
+	"github.com/b4f9cdbb/session/store"
+	"github.com/b4f9cdbb/session/storetest"
+)
+
+// TestMain fails the package if any goroutine (a janitor, a db's worker)
+// outlives the tests.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const dsnEnv = "SESSION_TEST_MYSQL_DSN"
+
+// testDB connects to the server named by SESSION_TEST_MYSQL_DSN, or skips
+// the test when it is unset.
+func testDB(t testing.TB) *sql.DB {
+	t.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		t.Skipf("%s is not set; set it to a go-sql-driver DSN such as root@tcp(127.0.0.1:3306)/test to run this test", dsnEnv)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", dsnEnv, err)
+	}
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// uniqueTable returns a table name no other test run uses, so that parallel
+// runs against one server never see each other's rows.
+func uniqueTable() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "session_test_" + hex.EncodeToString(b[:])
+}
+
+// testStore returns a migrated store on a fresh table that is dropped when
+// the test ends.
+func testStore(t testing.TB, db *sql.DB, opts ...Option) *Store {
+	t.Helper()
+	table := uniqueTable()
+	// Migrate through a store without a janitor first, so that a test's fast
+	// janitor never runs before the table exists.
+	m, err := New(db, WithTable(table), WithJanitorInterval(0))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+m.Table()); err != nil {
+			t.Errorf("drop %s: %v", table, err)
+		}
+	})
+	if err := m.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	s, err := New(db, append([]Option{WithTable(table)}, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, testStore(t, testDB(t)))
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	s := testStore(t, testDB(t))
+	for i := 0; i < 2; i++ {
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatalf("Migrate again (%d): %v", i, err)
+		}
+	}
+}
+
+func TestOptionsAreValidated(t *testing.T) {
+	db := &sql.DB{} // never used: New must fail before touching it
+	bad := map[string]Option{
+		"empty table":       WithTable(""),
+		"injection":         WithTable(`sessions"; DROP TABLE users; --`),
+		"dotted":            WithTable("public.sessions"),
+		"leading digit":     WithTable("1sessions"),
+		"too long":          WithTable(strings.Repeat("a", 49)),
+		"negative interval": WithJanitorInterval(-time.Second),
+		"zero batch":        WithBatchSize(0),
+		"nil clock":         WithClock(nil),
+		"nil logger":        WithLogger(nil),
+	}
+	for name, opt := range bad {
+		if s, err := New(db, opt); err == nil {
+			_ = s.Close()
+			t.Errorf("%s: New succeeded, want an error", name)
+		}
+	}
+	if _, err := New(nil); err == nil {
+		t.Error("New(nil): want an error")
+	}
+}
+
+func TestClockDecidesExpiry(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	s := testStore(t, testDB(t), WithClock(clk.Now), WithJanitorInterval(0))
+	ctx := context.Background()
+	key := storetest.RandomKey()
+	rec := store.Record{Data: []byte("x"), Created: clk.Now(), Updated: clk.Now(), Expires: clk.Now().Add(time.Minute), UserID: "u"}
+	if err := s.Create(ctx, key, rec); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute - time.Millisecond)
+	if _, err := s.Read(ctx, key); err != nil {
+		t.Fatalf("Read 1 ms before Expires: %v", err)
+	}
+	clk.Add(time.Millisecond) // now == Expires: expired
+	if _, err := s.Read(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Read at Expires: err = %v, want ErrNotFound", err)
+	}
+	if err := s.Update(ctx, key, rec); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Update at Expires: err = %v, want ErrNotFound", err)
+	}
+	rec.Version = 1
+	if err := s.CompareAndUpdate(ctx, key, rec); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("CompareAndUpdate at Expires: err = %v, want ErrNotFound", err)
+	}
+	if list, err := s.ListUser(ctx, "u"); err != nil || len(list) != 0 {
+		t.Fatalf("ListUser at Expires = %v, %v; want none", list, err)
+	}
+}
+
+func TestVersionConflict(t *testing.T) {
+	s := testStore(t, testDB(t))
+	ctx := context.Background()
+	key := storetest.RandomKey()
+	rec := store.Record{Data: []byte("v1"), Expires: time.Now().Add(time.Hour)}
+	if err := s.Create(ctx, key, rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Read(ctx, key)
+	if err != nil || got.Version != 1 {
+		t.Fatalf("Read after Create: version %d, err %v; want 1", got.Version, err)
+	}
+	if err := s.CompareAndUpdate(ctx, key, got); err != nil {
+		t.Fatalf("first CompareAndUpdate: %v", err)
+	}
+	if err := s.CompareAndUpdate(ctx, key, got); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second CompareAndUpdate of version 1: err = %v, want ErrConflict", err)
+	}
+	got.Version = 1 << 63 // beyond BIGINT: can never match
+	if err := s.CompareAndUpdate(ctx, key, got); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("CompareAndUpdate of version 2^63: err = %v, want ErrConflict", err)
+	}
+}
+
+func TestDeleteExpiredInBatches(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := testStore(t, testDB(t), WithClock(clk.Now), WithJanitorInterval(0), WithBatchSize(3))
+	ctx := context.Background()
+	live := storetest.RandomKey()
+	for i := 0; i < 10; i++ {
+		rec := store.Record{Data: []byte("old"), Expires: clk.Now().Add(time.Duration(i) * time.Second)}
+		if err := s.Create(ctx, storetest.RandomKey(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create(ctx, live, store.Record{Data: []byte("new"), Expires: clk.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(10 * time.Second)
+	n, err := s.DeleteExpired(ctx)
+	if err != nil || n != 10 {
+		t.Fatalf("DeleteExpired = %d, %v; want 10, nil", n, err)
+	}
+	if _, err := s.Read(ctx, live); err != nil {
+		t.Fatalf("live record after DeleteExpired: %v", err)
+	}
+}
+
+func TestJanitorRemovesExpiredAndStops(t *testing.T) {
+	db := testDB(t)
+	before := goleak.IgnoreCurrent()
+	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := testStore(t, db, WithClock(clk.Now), WithJanitorInterval(10*time.Millisecond), WithBatchSize(2))
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if err := s.Create(ctx, storetest.RandomKey(), store.Record{Expires: clk.Now().Add(time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Add(time.Hour)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+s.Table()).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d expired rows still there after 5 s of a 10 ms janitor", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := 0; i < 2; i++ { // Close is idempotent
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close %d: %v", i, err)
+		}
+	}
+	// Connections the pool opened meanwhile each have a watcher goroutine
+	// until the db is closed (TestMain checks that); the janitor must be gone.
+	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("github.com/go-sql-driver/mysql.(*mysqlConn).startWatcher.func1"))
+}
+
+func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
+	db := testDB(t)
+	s := testStore(t, db, WithJanitorInterval(0))
+	ctx := context.Background()
+	future := time.Now().Add(time.Hour).UnixMilli()
+	insert := "INSERT INTO " + s.Table() + " (`key`, `data`, `created`, `updated`, `expires`, `user_id`, `version`) VALUES (?, '', ?, ?, ?, 'corrupt', ?)"
+	cases := []struct {
+		name                               string
+		created, updated, expires, version any
+	}{
+		{"negative created", -5, 0, future, 1},
+		{"version zero", 1, 0, future, 0},
+		{"negative version", 1, 0, future, -7},
+		{"NULL updated", 1, nil, future, 1}, // after the ALTER below
+	}
+	for _, c := range cases {
+		if c.updated == nil {
+			if _, err := db.ExecContext(ctx, "ALTER TABLE "+s.Table()+" MODIFY `updated` BIGINT NULL"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := storetest.RandomKey()
+		if _, err := db.ExecContext(ctx, insert, key[:], c.created, c.updated, c.expires, c.version); err != nil {
+			t.Fatalf("%s: insert: %v", c.name, err)
+		}
+		if _, err := s.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: Read: err = %v, want ErrCorrupt", c.name, err)
+		}
+		if _, err := s.ListUser(ctx, "corrupt"); !errors.Is(err, ErrCorrupt) && c.name == "negative created" {
+			t.Errorf("%s: ListUser: err = %v, want ErrCorrupt", c.name, err)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM "+s.Table()+" WHERE `key` = ?", key[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLongUserIDIsRefused(t *testing.T) {
+	s := testStore(t, testDB(t), WithJanitorInterval(0))
+	rec := store.Record{Expires: time.Now().Add(time.Hour), UserID: strings.Repeat("u", MaxUserIDLen+1)}
+	if err := s.Create(context.Background(), storetest.RandomKey(), rec); err == nil {
+		t.Fatal("Create with a 256-byte user ID succeeded, want an error")
+	}
+}
+
+func TestUserIDIsCaseSensitive(t *testing.T) {
+	s := testStore(t, testDB(t), WithJanitorInterval(0))
+	ctx := context.Background()
+	if err := s.Create(ctx, storetest.RandomKey(), store.Record{Expires: time.Now().Add(time.Hour), UserID: "Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.ListUser(ctx, "alice"); err != nil || len(list) != 0 {
+		t.Fatalf(`ListUser("alice") = %v, %v; want none (only "Alice" has a session)`, list, err)
+	}
+}
+
+func TestTimesBefore1970AreRefused(t *testing.T) {
+	s := testStore(t, testDB(t), WithJanitorInterval(0))
+	rec := store.Record{Created: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), Expires: time.Now().Add(time.Hour)}
+	if err := s.Create(context.Background(), storetest.RandomKey(), rec); err == nil {
+		t.Fatal("Create with Created in 1969 succeeded, want an error")
+	}
+}
