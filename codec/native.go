@@ -58,12 +58,21 @@ type native struct {
 // NewSealed returns the native codec that encrypts and authenticates with
 // AES-256-GCM. secrets[0] seals new values; every secret opens. The keys are
 // derived with HKDF-SHA256, one per purpose, from each secret.
-func NewSealed(secrets ...string) (Codec, error) { return newNative(secrets, true) }
+func NewSealed(secrets ...string) (Codec, error) { return asCodec(newNative(secrets, true)) }
 
 // NewSigned returns the native codec that authenticates with HMAC-SHA256
 // and leaves the payload readable by the client. Use it where the cookie
 // carries nothing secret (a session ID, or data the user may see).
-func NewSigned(secrets ...string) (Codec, error) { return newNative(secrets, false) }
+func NewSigned(secrets ...string) (Codec, error) { return asCodec(newNative(secrets, false)) }
+
+// asCodec returns c as a Codec, or a nil Codec on error: a nil *native
+// in an interface would compare unequal to nil.
+func asCodec(c *native, err error) (Codec, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
 func newNative(secrets []string, sealed bool) (*native, error) {
 	if err := CheckSecrets(secrets); err != nil {
