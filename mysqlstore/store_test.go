@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,19 +79,6 @@ func testStore(t testing.TB, db *sql.DB, opts ...Option) *Store {
 	return s
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestConformance(t *testing.T) {
 	storetest.Run(t, testStore(t, testDB(t)))
 }
@@ -131,7 +117,7 @@ func TestOptionsAreValidated(t *testing.T) {
 }
 
 func TestClockDecidesExpiry(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	s := testStore(t, testDB(t), WithClock(clk.Now), WithJanitorInterval(0))
 	ctx := context.Background()
 	key := storetest.RandomKey()
@@ -139,11 +125,11 @@ func TestClockDecidesExpiry(t *testing.T) {
 	if err := s.Create(ctx, key, rec); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(time.Minute - time.Millisecond)
+	clk.Advance(time.Minute - time.Millisecond)
 	if _, err := s.Read(ctx, key); err != nil {
 		t.Fatalf("Read 1 ms before Expires: %v", err)
 	}
-	clk.Add(time.Millisecond) // now == Expires: expired
+	clk.Advance(time.Millisecond) // now == Expires: expired
 	if _, err := s.Read(ctx, key); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Read at Expires: err = %v, want ErrNotFound", err)
 	}
@@ -184,7 +170,7 @@ func TestVersionConflict(t *testing.T) {
 }
 
 func TestDeleteExpiredInBatches(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := testStore(t, testDB(t), WithClock(clk.Now), WithJanitorInterval(0), WithBatchSize(3))
 	ctx := context.Background()
 	live := storetest.RandomKey()
@@ -197,7 +183,7 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 	if err := s.Create(ctx, live, store.Record{Data: []byte("new"), Expires: clk.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	n, err := s.DeleteExpired(ctx)
 	if err != nil || n != 10 {
 		t.Fatalf("DeleteExpired = %d, %v; want 10, nil", n, err)
@@ -210,7 +196,7 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 func TestJanitorRemovesExpiredAndStops(t *testing.T) {
 	db := testDB(t)
 	before := goleak.IgnoreCurrent()
-	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := testStore(t, db, WithClock(clk.Now), WithJanitorInterval(10*time.Millisecond), WithBatchSize(2))
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
@@ -218,7 +204,7 @@ func TestJanitorRemovesExpiredAndStops(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var n int
