@@ -1,0 +1,83 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// The Lua scripts run inside Redis, so each check-then-write is atomic and
+// costs one round trip. Every script touches exactly one key (KEYS[1]), which
+// keeps them legal on Redis Cluster. redis.NewScript sends EVALSHA and falls
+// back to EVAL when the server's script cache does not have the script.
+//
+// Record fields are written all at once on every write, so no field of an
+// older record can survive an Update.
+
+// Results of writeScript besides the new version (always >= 1).
+const (
+	resNotFound = -1
+	resCorrupt  = -2
+	resConflict = -3
+)
+
+// createScript inserts a record unless the key holds anything at all.
+// KEYS[1]: record. ARGV: data, created, updated, expires, user ID, expire-at
+// (Unix ms). Returns 1 when written, 0 when the key exists.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'c', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'uid', ARGV[5], 'v', '1')
+redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+return 1
+`)
+
+// writeScript replaces an existing record and bumps its version; with a
+// non-empty ARGV[7] it first checks that the stored version equals it.
+// KEYS[1]: record. ARGV: as createScript, then the expected version or "".
+// Returns the new version, or resNotFound, resCorrupt or resConflict.
+var writeScript = redis.NewScript(`
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return -1 end
+if t ~= 'hash' then return -2 end
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v or not string.match(v, '^%d+$') then return -2 end
+if ARGV[7] ~= '' and v ~= ARGV[7] then return -3 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'c', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'uid', ARGV[5])
+local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+return nv
+`)
+
+// deleteScript deletes whatever the key holds and returns the record's user
+// ID (nil when there was none), so that Delete can tidy the user index.
+// A key holding something other than a hash is deleted too: a logout must
+// succeed even over junk.
+var deleteScript = redis.NewScript(`
+local u = redis.pcall('HGET', KEYS[1], 'uid')
+redis.call('DEL', KEYS[1])
+if type(u) == 'string' then return u end
+return false
+`)
+
+// deleteIfUserScript deletes the record only if it belongs to ARGV[1]; the
+// user index is only a hint and may name a record that changed hands.
+// Returns 1 when it deleted a record.
+var deleteIfUserScript = redis.NewScript(`
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
+if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// indexScript records that a session of a user expires at ARGV[2] (Unix ms),
+// trims members that expired by ARGV[3] (now, Unix ms), and lets the index
+// key expire with its last member. KEYS[1]: user index. ARGV[1]: key hex.
+var indexScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+if tonumber(ARGV[2]) > tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if top[2] then
+  redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', tonumber(top[2])))
+end
+return 1
+`)

@@ -1,0 +1,497 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b4f9cdbb/session/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix starts every key the store writes unless WithPrefix says
+// otherwise. A prefix is what lets sessions share a Redis database with
+// other data, and what a clean-up (SCAN MATCH prefix*) selects.
+const DefaultPrefix = "session:"
+
+// Store keeps session records in Redis. It implements store.Store,
+// store.Versioned and store.UserIndex, and is safe for use by many
+// goroutines at once (as the go-redis client is). The zero value is not
+// usable; build one with New.
+type Store struct {
+	client redis.UniversalClient
+	prefix string
+	now    func() time.Time
+}
+
+// Compile-time checks that Store honours the whole contract.
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Versioned = (*Store)(nil)
+	_ store.UserIndex = (*Store)(nil)
+)
+
+// Option configures a Store in New.
+type Option func(*Store)
+
+// WithPrefix sets the string that starts every key the store writes
+// (default DefaultPrefix). Give each application, or each test run, its own
+// prefix when they share a Redis database. The prefix must not contain '{'
+// or '}': Redis Cluster would take the first {…} as the hash tag and put
+// every session in one slot.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) { s.prefix = prefix }
+}
+
+// WithClock sets the clock that Read, ListUser and the user index compare
+// Record.Expires with (default time.Now). Redis expires keys on its own
+// clock regardless; this is for callers that must agree with a clock of
+// their own. It is not a way to fake time in tests: Redis would not follow.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) { s.now = now }
+}
+
+// New returns a Store that keeps records through client, which may be a
+// *redis.Client, a *redis.ClusterClient, a Sentinel failover client or a
+// *redis.Ring... anything that implements redis.UniversalClient. The caller
+// keeps ownership of the client and closes it. Build the client with
+// ContextTimeoutEnabled: true so that context deadlines bound network waits
+// (see the package documentation).
+//
+// New panics if client is nil or the prefix contains a hash-tag brace: both
+// are programming errors, caught on the first run rather than in production.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	if client == nil {
+		panic("redisstore: New called with a nil client")
+	}
+	s := &Store{client: client, prefix: DefaultPrefix, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if strings.ContainsAny(s.prefix, "{}") {
+		panic(fmt.Sprintf("redisstore: prefix %q contains '{' or '}', which would break Redis Cluster hash tags", s.prefix))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Prefix returns the prefix of every key the store writes, for clean-up
+// scripts and tests that SCAN for them.
+func (s *Store) Prefix() string { return s.prefix }
+
+// recordKey is the Redis key of a record; the braces are the Cluster hash
+// tag, so everything about one record hashes by its key hex alone.
+func (s *Store) recordKey(hexKey string) string {
+	return s.prefix + "{" + hexKey + "}"
+}
+
+// userKey is the Redis key of a user's index. The user ID is hashed so that
+// no user ID, whatever characters it holds, can shape the key name.
+func (s *Store) userKey(userID string) string {
+	sum := sha256.Sum256([]byte(userID))
+	return s.prefix + "user:{" + hex.EncodeToString(sum[:]) + "}"
+}
+
+// Create inserts rec under key, or returns an error wrapping store.ErrExists
+// when the key holds anything. rec.Version is ignored; the record starts at
+// version 1. When rec.UserID is set the user index is updated in the same
+// round trip.
+func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) error {
+	const op = "create"
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	rc, ic := s.writeCalls(createScript, key, rec)
+	s.runScripts(ctx, rc, ic)
+	n, err := rc.cmd.Int64()
+	if err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: create %s: %w", short(key), store.ErrExists)
+	}
+	return s.indexResult(ctx, op, key, ic)
+}
+
+// Read returns the live record under key in one round trip (HGETALL), or an
+// error wrapping store.ErrNotFound when it is absent or expired, or
+// ErrCorrupt when the key holds something this package did not write.
+func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
+	const op = "read"
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, s.fail(ctx, op, key, err)
+	}
+	m, err := s.client.HGetAll(ctx, s.recordKey(key.String())).Result()
+	if err != nil {
+		if redis.HasErrorPrefix(err, "WRONGTYPE") {
+			return store.Record{}, fmt.Errorf("redisstore: read %s: %w: %w", short(key), ErrCorrupt, err)
+		}
+		return store.Record{}, s.fail(ctx, op, key, err)
+	}
+	if len(m) == 0 {
+		return store.Record{}, fmt.Errorf("redisstore: read %s: %w", short(key), store.ErrNotFound)
+	}
+	rec, err := decodeRecord(m)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("redisstore: read %s: %w", short(key), err)
+	}
+	if !rec.Expires.After(s.now()) {
+		return store.Record{}, fmt.Errorf("redisstore: read %s: %w (expired)", short(key), store.ErrNotFound)
+	}
+	return rec, nil
+}
+
+// Update replaces the live record under key and bumps its version, or
+// returns an error wrapping store.ErrNotFound when there is none. It never
+// creates a record, which is what keeps a slow request from bringing back a
+// session that was deleted at logout.
+func (s *Store) Update(ctx context.Context, key store.Key, rec store.Record) error {
+	return s.write(ctx, "update", key, rec, "")
+}
+
+// CompareAndUpdate replaces the record under key only if its stored version
+// is still rec.Version, and bumps the version, atomically inside Redis. It
+// returns an error wrapping store.ErrConflict when another writer got there
+// first, and store.ErrNotFound when there is no live record.
+func (s *Store) CompareAndUpdate(ctx context.Context, key store.Key, rec store.Record) error {
+	return s.write(ctx, "compare-and-update", key, rec, strconv.FormatUint(rec.Version, 10))
+}
+
+// write is Update (expect == "") and CompareAndUpdate.
+func (s *Store) write(ctx context.Context, op string, key store.Key, rec store.Record, expect string) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	rc, ic := s.writeCalls(writeScript, key, rec, expect)
+	s.runScripts(ctx, rc, ic)
+	n, err := rc.cmd.Int64()
+	if err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	switch n {
+	case resNotFound:
+		return fmt.Errorf("redisstore: %s %s: %w", op, short(key), store.ErrNotFound)
+	case resCorrupt:
+		return fmt.Errorf("redisstore: %s %s: %w", op, short(key), ErrCorrupt)
+	case resConflict:
+		return fmt.Errorf("redisstore: %s %s: version %s is stale: %w", op, short(key), expect, store.ErrConflict)
+	}
+	if n < 1 {
+		return fmt.Errorf("redisstore: %s %s: unexpected script result %d", op, short(key), n)
+	}
+	return s.indexResult(ctx, op, key, ic)
+}
+
+// Delete removes the record under key, whatever it holds; an absent key is
+// not an error. A record that named a user is also taken out of that user's
+// index, in a second round trip.
+func (s *Store) Delete(ctx context.Context, key store.Key) error {
+	const op = "delete"
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	hexKey := key.String()
+	user, err := deleteScript.Run(ctx, s.client, []string{s.recordKey(hexKey)}).Text()
+	if errors.Is(err, redis.Nil) || (err == nil && user == "") {
+		return nil
+	}
+	if err != nil {
+		return s.fail(ctx, op, key, err)
+	}
+	if err := s.client.ZRem(ctx, s.userKey(user), hexKey).Err(); err != nil {
+		// The record is gone; a stale index member is dropped by the next
+		// ListUser or DeleteUser, and expires with the index anyway.
+		return s.fail(ctx, op+" (user index)", key, err)
+	}
+	return nil
+}
+
+// ListUser returns the live sessions of userID, in no particular order.
+// It trims expired members from the user's index, reads every remaining
+// record (one pipelined round trip) and keeps only those that still exist,
+// are live and still name userID; the members that fail are removed from
+// the index, because on Redis Cluster the index is not updated atomically
+// with the records it points to.
+func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.failUser(ctx, "list user", err)
+	}
+	idx := s.userKey(userID)
+	now := s.now()
+	var members *redis.StringSliceCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRemRangeByScore(ctx, idx, "-inf", strconv.FormatInt(now.UnixMilli(), 10))
+		members = p.ZRange(ctx, idx, 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, s.failUser(ctx, "list user", err)
+	}
+	keys, stale := parseMembers(members.Val())
+	if len(keys) == 0 {
+		return nil, s.dropStale(ctx, idx, stale)
+	}
+	cmds := make([]*redis.SliceCmd, len(keys))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.HMGet(ctx, s.recordKey(k.String()), fieldCreated, fieldUpdated, fieldExpires, fieldUser)
+		}
+		return nil
+	})
+	if err != nil && !isPerCommandErr(err) {
+		return nil, s.failUser(ctx, "list user", err)
+	}
+	infos := make([]store.Info, 0, len(keys))
+	for i, k := range keys {
+		info, owner, err := decodeInfo(k, cmds[i])
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: list user: record %s: %w", short(k), err)
+		}
+		if owner != userID || !info.Expires.After(now) {
+			stale = append(stale, k.String())
+			continue
+		}
+		infos = append(infos, info)
+	}
+	if err := s.dropStale(ctx, idx, stale); err != nil {
+		return nil, err
+	}
+	return infos, nil
+}
+
+// DeleteUser deletes every live session of userID and reports how many it
+// deleted. Each record is deleted only if it still names userID (the index
+// is a hint, see ListUser). A session created for the user while DeleteUser
+// runs may survive it; call it again after changing the user's credentials
+// if that matters.
+func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, s.failUser(ctx, "delete user", err)
+	}
+	idx := s.userKey(userID)
+	all, err := s.client.ZRange(ctx, idx, 0, -1).Result()
+	if err != nil {
+		return 0, s.failUser(ctx, "delete user", err)
+	}
+	keys, stale := parseMembers(all)
+	calls := make([]*scriptCall, len(keys))
+	for i, k := range keys {
+		calls[i] = &scriptCall{
+			script: deleteIfUserScript,
+			keys:   []string{s.recordKey(k.String())},
+			args:   []any{userID},
+		}
+	}
+	s.runScripts(ctx, calls...)
+	n := 0
+	var firstErr error
+	for i, c := range calls {
+		d, err := c.cmd.Int64()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue // keep it in the index: it may still be live
+		}
+		n += int(d)
+		stale = append(stale, keys[i].String())
+	}
+	if firstErr != nil {
+		return n, s.failUser(ctx, "delete user", firstErr)
+	}
+	return n, s.dropStale(ctx, idx, stale)
+}
+
+// dropStale removes members from a user index.
+func (s *Store) dropStale(ctx context.Context, idx string, members []string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	args := make([]any, len(members))
+	for i, m := range members {
+		args[i] = m
+	}
+	if err := s.client.ZRem(ctx, idx, args...).Err(); err != nil {
+		return s.failUser(ctx, "user index clean-up", err)
+	}
+	return nil
+}
+
+// parseMembers splits index members into keys and members that are not key
+// hex at all (which are dropped as stale).
+func parseMembers(members []string) (keys []store.Key, junk []string) {
+	for _, m := range members {
+		k, err := store.ParseKey(m)
+		if err != nil {
+			junk = append(junk, m)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, junk
+}
+
+// decodeInfo reads one HMGET reply of ListUser. A record that is gone, or a
+// key that holds something other than a hash, yields an empty owner (so the
+// member is dropped); a hash with our user field but broken times is
+// ErrCorrupt.
+func decodeInfo(k store.Key, cmd *redis.SliceCmd) (store.Info, string, error) {
+	info := store.Info{Key: k}
+	vals, err := cmd.Result()
+	if redis.HasErrorPrefix(err, "WRONGTYPE") {
+		return info, "", nil
+	}
+	if err != nil {
+		return info, "", err
+	}
+	if len(vals) != 4 {
+		return info, "", fmt.Errorf("%w: HMGET returned %d values", ErrCorrupt, len(vals))
+	}
+	owner, ok := vals[3].(string)
+	if !ok {
+		return info, "", nil // gone, or no user field: not this user's session
+	}
+	m := make(map[string]string, 3)
+	for i, name := range []string{fieldCreated, fieldUpdated, fieldExpires} {
+		if v, ok := vals[i].(string); ok {
+			m[name] = v
+		}
+	}
+	if info.Created, err = timeField(m, fieldCreated); err != nil {
+		return info, "", err
+	}
+	if info.Updated, err = timeField(m, fieldUpdated); err != nil {
+		return info, "", err
+	}
+	if info.Expires, err = timeField(m, fieldExpires); err != nil {
+		return info, "", err
+	}
+	return info, owner, nil
+}
+
+// isPerCommandErr reports whether a pipeline's error is a reply error of
+// one of its commands (inspected per command) rather than a failure of the
+// connection.
+func isPerCommandErr(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr)
+}
+
+// writeCalls prepares a record write (createScript or writeScript, whose
+// ARGV[1..6] are the record's fields and expiry, then extra) and the
+// user-index update that rides along with it (nil for a record without a
+// user).
+func (s *Store) writeCalls(script *redis.Script, key store.Key, rec store.Record, extra ...any) (rc, ic *scriptCall) {
+	hexKey := key.String()
+	expireAt := expireAtMillis(rec.Expires)
+	rc = &scriptCall{
+		script: script,
+		keys:   []string{s.recordKey(hexKey)},
+		args: append([]any{
+			rec.Data,
+			encodeTime(rec.Created),
+			encodeTime(rec.Updated),
+			encodeTime(rec.Expires),
+			rec.UserID,
+			expireAt,
+		}, extra...),
+	}
+	if rec.UserID != "" {
+		ic = &scriptCall{
+			script: indexScript,
+			keys:   []string{s.userKey(rec.UserID)},
+			args:   []any{hexKey, expireAt, s.now().UnixMilli()},
+		}
+	}
+	return rc, ic
+}
+
+// indexResult turns the outcome of the index update of a successful record
+// write into the method's result. The record is written either way; the
+// error says so, because a session missing from its user's index would
+// escape "sign out everywhere".
+func (s *Store) indexResult(ctx context.Context, op string, key store.Key, ic *scriptCall) error {
+	if ic == nil {
+		return nil
+	}
+	if err := ic.cmd.Err(); err != nil {
+		return s.fail(ctx, op+": record written but user index not updated", key, err)
+	}
+	return nil
+}
+
+// scriptCall is one script invocation of a pipelined round trip.
+type scriptCall struct {
+	script *redis.Script
+	keys   []string
+	args   []any
+	cmd    *redis.Cmd
+}
+
+// runScripts runs the non-nil calls in one round trip: a lone call through
+// Script.Run, several as EVALSHA in one pipeline (on Cluster, go-redis sends
+// each node its share in parallel). A call whose script the server has not
+// cached (NOSCRIPT: it did not run) is sent again as EVAL. Results and
+// errors are left in each call's cmd.
+func (s *Store) runScripts(ctx context.Context, calls ...*scriptCall) {
+	live := calls[:0:0]
+	for _, c := range calls {
+		if c != nil {
+			live = append(live, c)
+		}
+	}
+	switch len(live) {
+	case 0:
+		return
+	case 1:
+		c := live[0]
+		c.cmd = c.script.Run(ctx, s.client, c.keys, c.args...)
+		return
+	}
+	// The pipeline's own error is the first failed command's, which each
+	// cmd carries as well.
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range live {
+			c.cmd = c.script.EvalSha(ctx, p, c.keys, c.args...)
+		}
+		return nil
+	})
+	for _, c := range live {
+		if redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
+			c.cmd = c.script.Eval(ctx, s.client, c.keys, c.args...)
+		}
+	}
+}
+
+// fail wraps err for a failed operation on key. When ctx ended during the
+// call, the error also wraps ctx.Err(), whatever the driver reported (a
+// network timeout, typically), so errors.Is(err, context.DeadlineExceeded)
+// holds.
+func (s *Store) fail(ctx context.Context, op string, key store.Key, err error) error {
+	return wrapCtx(ctx, fmt.Sprintf("redisstore: %s %s", op, short(key)), err)
+}
+
+// failUser is fail for the user-index operations; it leaves the user ID out
+// of the message, as user IDs may be personal data.
+func (s *Store) failUser(ctx context.Context, op string, err error) error {
+	return wrapCtx(ctx, "redisstore: "+op, err)
+}
+
+func wrapCtx(ctx context.Context, msg string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%s: %w: %w", msg, cerr, err)
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}
+
+// short is a key's first 16 hex digits: enough to find it in Redis with
+// SCAN, short enough for a log line. Keys are hashes, so they are safe to
+// log.
+func short(k store.Key) string { return k.String()[:16] }
