@@ -31,7 +31,9 @@ func (JSON) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v)
 // astro-session had). A type without references is copied by assignment;
 // any other type through the serializer, once per new session.
 func copier[T any](def T, ser Serializer) (func() T, error) {
-	if !hasReferences(reflect.TypeFor[T](), 0) {
+	if !hasReferences(reflect.TypeFor[T](), 0) || reflect.ValueOf(&def).Elem().IsZero() {
+		// Assignment copies it fully, or there is nothing to share: the
+		// zero value needs no decoding.
 		return func() T { return def }, nil
 	}
 	b, err := ser.Marshal(def)

@@ -95,7 +95,7 @@ func TestCounterAcrossRequests(t *testing.T) {
 }
 
 // storagesUnderTest returns one storage of each kind the core offers.
-func storagesUnderTest(t *testing.T) map[string]*Storage[testData] {
+func storagesUnderTest(t testing.TB) map[string]*Storage[testData] {
 	sealed := mustCookieStorage(t, baseConfig(nil))
 	signedCfg := baseConfig(nil)
 	signedCfg.Codec = mustSigned(t, secret1)

@@ -1,0 +1,159 @@
+package session
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// The benchmarks: one op is one request through an http.Handler, with a
+// fresh httptest.ResponseRecorder and a request carrying the session cookie
+// (built once, as a server's request parsing is not ours to measure).
+// Run: go test -run '^$' -bench . -benchmem -count 10 .
+
+type benchUser struct {
+	ID    int64    `json:"id"`
+	Email string   `json:"email"`
+	Roles []string `json:"roles"`
+}
+
+type benchData struct {
+	Count int        `json:"count"`
+	User  *benchUser `json:"user,omitempty"`
+}
+
+const benchSecret = "bq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"
+
+func benchStorages(b *testing.B) map[string]*Storage[benchData] {
+	cfg := Config[benchData]{Cookie: CookieOptions{Secrets: []string{benchSecret}}}
+	sealed, err := NewCookieStorage(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signedCfg := cfg
+	signedCfg.Codec = mustSigned(b, benchSecret)
+	signed, err := NewCookieStorage(signedCfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, err := NewStorage(newSpyStore(b, nil).Store, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return map[string]*Storage[benchData]{"SignedCookie": signed, "SealedCookie": sealed, "Memory": mem}
+}
+
+// benchRequest returns a request carrying a committed session with a user
+// and a counter.
+func benchRequest(b *testing.B, st *Storage[benchData]) *http.Request {
+	s := st.fresh()
+	s.Set(benchData{Count: 1, User: &benchUser{ID: 42, Email: "user@example.com", Roles: []string{"admin", "staff"}}})
+	w := httptest.NewRecorder()
+	if err := st.Commit(b.Context(), w, s); err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(w.Result().Cookies()[0])
+	return r
+}
+
+func runBench(b *testing.B, fn func(b *testing.B, st *Storage[benchData])) {
+	for name, st := range benchStorages(b) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			fn(b, st)
+		})
+	}
+}
+
+// BenchmarkRead: load an existing session and read two fields.
+func BenchmarkRead(b *testing.B) {
+	runBench(b, func(b *testing.B, st *Storage[benchData]) {
+		r := benchRequest(b, st)
+		h := func(w http.ResponseWriter, r *http.Request) {
+			s, err := st.Get(r)
+			if err != nil || s.Get().User.Email == "" || s.Get().Count == 0 {
+				b.Fatal("session not loaded", err)
+			}
+		}
+		for b.Loop() {
+			h(httptest.NewRecorder(), r)
+		}
+	})
+}
+
+// BenchmarkReadModifyWrite: load, increment the counter, commit.
+func BenchmarkReadModifyWrite(b *testing.B) {
+	runBench(b, func(b *testing.B, st *Storage[benchData]) {
+		r := benchRequest(b, st)
+		h := func(w http.ResponseWriter, r *http.Request) {
+			s, err := st.Get(r)
+			if err != nil || s.IsNew() {
+				b.Fatal("session not loaded", err)
+			}
+			s.Update(func(d *benchData) { d.Count++ })
+			if err := st.Commit(r.Context(), w, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for b.Loop() {
+			h(httptest.NewRecorder(), r)
+		}
+	})
+}
+
+// BenchmarkNew: no cookie; create a session, set a user, commit.
+func BenchmarkNew(b *testing.B) {
+	runBench(b, func(b *testing.B, st *Storage[benchData]) {
+		r := httptest.NewRequest("GET", "/", nil)
+		h := func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.Get(r)
+			s.Update(func(d *benchData) {
+				d.User = &benchUser{ID: 42, Email: "user@example.com", Roles: []string{"admin"}}
+			})
+			if err := st.Commit(r.Context(), w, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for b.Loop() {
+			h(httptest.NewRecorder(), r)
+		}
+	})
+}
+
+// BenchmarkFlash: one op is a pair of requests, the first sets a flash
+// message, the second reads it (and commits its removal).
+func BenchmarkFlash(b *testing.B) {
+	runBench(b, func(b *testing.B, st *Storage[benchData]) {
+		r := benchRequest(b, st)
+		set := func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.Get(r)
+			SetFlash(s, "notice", "Saved")
+			if err := st.Commit(r.Context(), w, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		get := func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.Get(r)
+			if msg, ok := TakeFlash[string](s, "notice"); !ok || msg != "Saved" {
+				b.Fatal("flash not delivered")
+			}
+			if err := st.Commit(r.Context(), w, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		name := st.CookieName()
+		for b.Loop() {
+			w := httptest.NewRecorder()
+			set(w, r)
+			r2 := r
+			if sc := w.Header().Get("Set-Cookie"); sc != "" {
+				// Cookie storage: the next request carries the new cookie.
+				c, _ := http.ParseSetCookie(sc)
+				r2 = r.Clone(r.Context())
+				r2.Header = http.Header{"Cookie": {name + "=" + c.Value}}
+			}
+			get(httptest.NewRecorder(), r2)
+		}
+	})
+}
