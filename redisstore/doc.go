@@ -11,10 +11,10 @@
 // Read also compares Expires with the local clock, so a record whose time is
 // up reads as store.ErrNotFound even if the Redis server's clock lags.
 //
-// Store takes a redis.UniversalClient, so a single node, a Redis Cluster
-// (redis.ClusterClient) and a Sentinel-managed primary
-// (redis.NewFailoverClient) all work. The store does not own the client: the
-// caller creates it and closes it.
+// It needs Redis 6.2 or later. Store takes a redis.UniversalClient, so a
+// single node, a Redis Cluster (redis.ClusterClient) and a Sentinel-managed
+// primary (redis.NewFailoverClient) all work. The store does not own the
+// client: the caller creates it and closes it.
 //
 // # Key layout
 //

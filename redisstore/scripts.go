@@ -68,12 +68,17 @@ return 1
 // indexScript records that a session of a user expires at ARGV[2] (Unix ms),
 // trims members that expired by ARGV[3] (now, Unix ms), and lets the index
 // key expire with its last member. KEYS[1]: user index. ARGV[1]: key hex.
+//
+// It runs beside the record write, not after it, so it cannot know whether
+// that write succeeded: a refused CompareAndUpdate may carry an earlier
+// Expires than the record keeps. A score therefore only ever grows (ZADD GT)
+// and the script never removes a member before its score passes; a score
+// later than the record's real expiry only means ListUser checks and drops
+// the member a little later.
 var indexScript = redis.NewScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if tonumber(ARGV[2]) > tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
 end
 local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if top[2] then

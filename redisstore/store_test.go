@@ -366,3 +366,61 @@ func TestTimeEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestReadChecksExpiresOnItsClock: Redis expires records on its own clock;
+// Read and ListUser also compare Expires with the store's clock, so a record
+// whose time is up reads as not found even when the Redis server lags.
+func TestReadChecksExpiresOnItsClock(t *testing.T) {
+	ctx := context.Background()
+	s, c := newTestStore(t)
+	clock := storetest.NewClock(time.Now())
+	s2 := New(c, WithPrefix(s.Prefix()), WithClock(clock.Now))
+	key := storetest.RandomKey()
+	rec := record("clock-user", "x", time.Hour)
+	if err := s2.Create(ctx, key, rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Read(ctx, key); err != nil {
+		t.Fatalf("Read before Expires: %v", err)
+	}
+	clock.Advance(time.Hour + time.Second) // past Expires; Redis still has it
+	if _, err := s2.Read(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Read on a clock past Expires = %v, want ErrNotFound", err)
+	}
+	if infos, err := s2.ListUser(ctx, "clock-user"); err != nil || len(infos) != 0 {
+		t.Errorf("ListUser on a clock past Expires = %v, %v; want nothing", infos, err)
+	}
+	if _, err := s.Read(ctx, key); err != nil {
+		t.Errorf("Read on the real clock: %v (the record was not due yet)", err)
+	}
+}
+
+// TestRefusedWriteKeepsIndexEntry: the index update rides beside the record
+// write and cannot know that the write was refused. A refused
+// CompareAndUpdate with an earlier Expires must not make the live session
+// drop out of ListUser (and so escape DeleteUser) once that earlier time
+// passes.
+func TestRefusedWriteKeepsIndexEntry(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	key := storetest.RandomKey()
+	if err := s.Create(ctx, key, record("idx-user", "live", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	stale := record("idx-user", "loser", 100*time.Millisecond)
+	stale.Version = 7
+	if err := s.CompareAndUpdate(ctx, key, stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("CompareAndUpdate with a stale version = %v, want ErrConflict", err)
+	}
+	if err := s.Create(ctx, key, stale); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("Create over a live key = %v, want ErrExists", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	infos, err := s.ListUser(ctx, "idx-user")
+	if err != nil || len(infos) != 1 || infos[0].Key != key {
+		t.Fatalf("ListUser = %v, %v; want the live session", infos, err)
+	}
+	if n, err := s.DeleteUser(ctx, "idx-user"); err != nil || n != 1 {
+		t.Errorf("DeleteUser = %d, %v; want 1", n, err)
+	}
+}
