@@ -12,14 +12,18 @@
 //   - Create is insert-only: it fails with ErrExists when the key is present
 //     (a store may also say so for an expired record it has not reaped yet;
 //     keys are 256-bit hashes of random IDs, so the caller just retries).
+//     Create with an Expires already past succeeds; the record then reads
+//     as not found.
 //   - Read returns ErrNotFound for a key that is absent or whose record has
 //     expired (Record.Expires is not after the store's clock).
 //   - Update is update-only: it fails with ErrNotFound when the key is absent
 //     or expired, and never creates a record. This is what stops a slow
 //     request that commits after a logout from bringing the session back.
+//     Update replaces every field of the record, Created included.
 //   - Delete is idempotent: deleting an absent key is not an error.
-//   - Every method honours ctx: a cancelled or expired context returns an
-//     error that wraps ctx.Err() promptly.
+//   - Every method honours ctx: a cancelled or expired context returns
+//     promptly an error that wraps context.Canceled or
+//     context.DeadlineExceeded (drivers differ in which they report).
 //   - A store is safe for use by many goroutines at once.
 //
 // Stores may add the optional capabilities Versioned (conflict detection)
@@ -139,6 +143,7 @@ type UserIndex interface {
 	Store
 	// ListUser returns the live sessions of userID, in no particular order.
 	ListUser(ctx context.Context, userID string) ([]Info, error)
-	// DeleteUser deletes every session of userID and reports how many.
+	// DeleteUser deletes every session of userID and reports how many live
+	// sessions it ended.
 	DeleteUser(ctx context.Context, userID string) (int, error)
 }
