@@ -1,0 +1,124 @@
+package sqlitestore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/b4f9cdbb/session/store"
+)
+
+// ErrCorrupt reports a row that no Store method could have written: a NULL
+// or negative time, a version below 1 or a key of the wrong length. It means
+// someone edited the table by hand or another program shares it; the store
+// refuses the row rather than guess.
+var ErrCorrupt = errors.New("sqlitestore: corrupt record")
+
+// millis converts a time to the stored Unix milliseconds. The zero time is
+// stored as 0 so that a record with an unset Created round-trips; times
+// before 1970 are refused since no session can start or end then.
+func millis(what string, t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	ms := t.UnixMilli()
+	if ms < 0 {
+		return 0, fmt.Errorf("sqlitestore: %s time %v is before 1970", what, t)
+	}
+	return ms, nil
+}
+
+// fromMillis is the inverse of millis.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// fields is a Record in the shape of the table's columns.
+type fields struct {
+	data                      []byte
+	created, updated, expires int64
+	userID                    *string
+}
+
+func toFields(rec store.Record) (fields, error) {
+	f := fields{data: rec.Data}
+	if f.data == nil {
+		f.data = []byte{} // NOT NULL column; nil would be sent as NULL
+	}
+	var err error
+	if f.created, err = millis("created", rec.Created); err != nil {
+		return f, err
+	}
+	if f.updated, err = millis("updated", rec.Updated); err != nil {
+		return f, err
+	}
+	if f.expires, err = millis("expires", rec.Expires); err != nil {
+		return f, err
+	}
+	if rec.UserID != "" {
+		f.userID = &rec.UserID
+	}
+	return f, nil
+}
+
+// scanned holds one row as read, with pointers so that a NULL the schema
+// forbids is reported as corruption instead of a driver conversion error.
+type scanned struct {
+	key                                []byte
+	data                               []byte
+	created, updated, expires, version *int64
+	userID                             *string
+}
+
+// times checks and converts the three time columns.
+func (r *scanned) times() (created, updated, expires time.Time, err error) {
+	cols := [...]struct {
+		name string
+		v    *int64
+		out  *time.Time
+	}{{"created", r.created, &created}, {"updated", r.updated, &updated}, {"expires", r.expires, &expires}}
+	for _, c := range cols {
+		if c.v == nil {
+			return created, updated, expires, fmt.Errorf("%w: %s is NULL", ErrCorrupt, c.name)
+		}
+		if *c.v < 0 {
+			return created, updated, expires, fmt.Errorf("%w: %s is negative (%d)", ErrCorrupt, c.name, *c.v)
+		}
+		*c.out = fromMillis(*c.v)
+	}
+	return created, updated, expires, nil
+}
+
+func (r *scanned) record() (store.Record, error) {
+	var rec store.Record
+	var err error
+	if rec.Created, rec.Updated, rec.Expires, err = r.times(); err != nil {
+		return store.Record{}, err
+	}
+	if r.version == nil || *r.version < 1 {
+		return store.Record{}, fmt.Errorf("%w: version is NULL or below 1", ErrCorrupt)
+	}
+	rec.Version = uint64(*r.version)
+	rec.Data = r.data
+	if rec.Data == nil {
+		rec.Data = []byte{}
+	}
+	if r.userID != nil {
+		rec.UserID = *r.userID
+	}
+	return rec, nil
+}
+
+func (r *scanned) info() (store.Info, error) {
+	var in store.Info
+	if len(r.key) != store.KeySize {
+		return in, fmt.Errorf("%w: key is %d bytes, not %d", ErrCorrupt, len(r.key), store.KeySize)
+	}
+	copy(in.Key[:], r.key)
+	var err error
+	in.Created, in.Updated, in.Expires, err = r.times()
+	return in, err
+}
