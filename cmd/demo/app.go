@@ -55,8 +55,12 @@ func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) 
 	switch o.codec {
 	case "native":
 	case "remix":
-		closeStore()
-		return nil, nil, errors.New("-codec remix is not yet available")
+		// The cookie React Router's createCookieSessionStorage (or
+		// createSessionStorage, with a server-side store) makes.
+		if cfg.Codec, err = codec.NewRemix(secrets...); err != nil {
+			closeStore()
+			return nil, nil, fmt.Errorf("-codec remix: %w", err)
+		}
 	default:
 		closeStore()
 		return nil, nil, fmt.Errorf("-codec %q: want native or remix", o.codec)
@@ -73,8 +77,6 @@ func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) 
 	}
 	return &app{sessions: sessions, log: log}, closeStore, nil
 }
-
-var _ codec.Codec // the -codec flag chooses one
 
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()

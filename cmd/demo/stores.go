@@ -2,38 +2,112 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/b4f9cdbb/session/filestore"
 	"github.com/b4f9cdbb/session/memstore"
+	"github.com/b4f9cdbb/session/mysqlstore"
+	"github.com/b4f9cdbb/session/pgstore"
+	"github.com/b4f9cdbb/session/redisstore"
+	"github.com/b4f9cdbb/session/sqlitestore"
 	"github.com/b4f9cdbb/session/store"
 )
 
 var storeNames = []string{"cookie", "memory", "file", "sqlite", "redis", "postgres", "mysql"}
 
+// defaultDSN is where each store keeps sessions when -dsn is not given:
+// the servers of a developer's machine, and the temporary folder.
+func defaultDSN(name string) string {
+	switch name {
+	case "file":
+		return filepath.Join(os.TempDir(), "session-demo")
+	case "sqlite":
+		return filepath.Join(os.TempDir(), "session-demo.sqlite")
+	case "redis":
+		return "redis://127.0.0.1:6379/0"
+	case "postgres":
+		return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	case "mysql":
+		return "root@tcp(127.0.0.1:3306)/test"
+	}
+	return ""
+}
+
 // openStore opens the server-side store the -store flag names, or returns
-// a nil store for cookie storage. The returned function closes it.
+// a nil store for cookie storage. The returned function closes the store
+// and its connection.
 func openStore(ctx context.Context, name, dsn string) (store.Store, func(), error) {
-	noop := func() {}
+	if dsn == "" {
+		dsn = defaultDSN(name)
+	}
 	switch name {
 	case "cookie":
-		return nil, noop, nil
+		return nil, func() {}, nil
 	case "memory":
 		s := memstore.New()
 		return s, func() { s.Close() }, nil
 	case "file":
-		if dsn == "" {
-			dsn = filepath.Join(os.TempDir(), "session-demo")
-		}
 		s, err := filestore.New(dsn)
 		if err != nil {
 			return nil, nil, err
 		}
 		return s, func() { s.Close() }, nil
-	case "sqlite", "redis", "postgres", "mysql":
-		return nil, nil, fmt.Errorf("-store %s is not yet available", name)
+	case "sqlite":
+		s, err := sqlitestore.Open(dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		return migrated(ctx, s, s.Migrate, func() { s.Close() })
+	case "redis":
+		opts, err := redis.ParseURL(dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-dsn for redis: %w", err)
+		}
+		opts.ContextTimeoutEnabled = true
+		client := redis.NewClient(opts)
+		if err := client.Ping(ctx).Err(); err != nil {
+			client.Close()
+			return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+		}
+		return redisstore.New(client), func() { client.Close() }, nil
+	case "postgres":
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-dsn for postgres: %w", err)
+		}
+		s, err := pgstore.New(pool)
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+		return migrated(ctx, s, s.Migrate, func() { s.Close(); pool.Close() })
+	case "mysql":
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-dsn for mysql: %w", err)
+		}
+		s, err := mysqlstore.New(db)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return migrated(ctx, s, s.Migrate, func() { s.Close(); db.Close() })
 	}
 	return nil, nil, fmt.Errorf("-store %q: want one of %v", name, storeNames)
+}
+
+// migrated creates the store's table if needed; the demo owns its schema.
+func migrated(ctx context.Context, s store.Store, migrate func(context.Context) error, closeAll func()) (store.Store, func(), error) {
+	if err := migrate(ctx); err != nil {
+		closeAll()
+		return nil, nil, fmt.Errorf("creating the session table: %w", err)
+	}
+	return s, closeAll, nil
 }
