@@ -1,0 +1,7 @@
+module github.com/b4f9cdbb/session/examples/exampletest
+
+go 1.24
+
+require github.com/b4f9cdbb/session v0.0.0
+
+replace github.com/b4f9cdbb/session => ../..
