@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
 	"unicode/utf16"
@@ -332,7 +333,7 @@ func reorderIndexKeys(buf []byte, start int, ms []member) ([]byte, []member) {
 	slices.SortStableFunc(order, func(a, b keyed) int {
 		switch {
 		case a.idx >= 0 && b.idx >= 0:
-			return int(a.idx - b.idx) // both below 2^32, no overflow
+			return cmp.Compare(a.idx, b.idx)
 		case a.idx >= 0:
 			return -1
 		case b.idx >= 0:
