@@ -48,6 +48,11 @@ var (
 	ErrExists = errors.New("session store: record already exists")
 	// ErrConflict: CompareAndUpdate found a newer version than the caller read.
 	ErrConflict = errors.New("session store: record changed since it was read")
+	// ErrCorrupt: what the backend holds under a key is not a record this
+	// store could have written (a row or value changed by hand, a truncated
+	// file). It is never reported as ErrNotFound, so that the caller does
+	// not mistake junk for "no session" and overwrite what is there.
+	ErrCorrupt = errors.New("session store: stored record is corrupt")
 )
 
 // KeySize is the length in bytes of a Key.
