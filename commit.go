@@ -25,9 +25,11 @@ func (st *Storage[T]) Commit(ctx context.Context, w http.ResponseWriter, s *Sess
 		return err
 	}
 	h := w.Header()
-	h.Add("Set-Cookie", v)
+	// Direct map access: the keys are already canonical, and this is on
+	// every committing request's path.
+	h["Set-Cookie"] = append(h["Set-Cookie"], v)
 	if s.legacy != "" {
-		h.Add("Set-Cookie", st.cookie.deletion(s.legacy))
+		h["Set-Cookie"] = append(h["Set-Cookie"], st.cookie.deletion(s.legacy))
 		s.legacy = ""
 	}
 	markUncacheable(h)
@@ -167,7 +169,7 @@ func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Ses
 		return err
 	}
 	h := w.Header()
-	h.Add("Set-Cookie", v)
+	h["Set-Cookie"] = append(h["Set-Cookie"], v)
 	markUncacheable(h)
 	return nil
 }

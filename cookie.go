@@ -69,18 +69,23 @@ func (c *cookieSpec) deletion(name string) string {
 	return name + "=" + c.pre + "; Max-Age=0; Expires=" + expiredDate + c.post
 }
 
+var noCacheSetCookie = []string{`no-cache="Set-Cookie"`}
+
 // markUncacheable adds the headers that stop a shared cache from storing a
 // response with a Set-Cookie and serving it to another user.
 func markUncacheable(h http.Header) {
 	if !headerHasToken(h, "Vary", "Cookie") {
-		h.Add("Vary", "Cookie")
+		h["Vary"] = append(h["Vary"], "Cookie")
 	}
-	cc := h.Get("Cache-Control")
+	cc := ""
+	if v := h["Cache-Control"]; len(v) > 0 {
+		cc = strings.Join(v, ", ")
+	}
 	switch {
 	case cc == "":
-		h.Set("Cache-Control", `no-cache="Set-Cookie"`)
+		h["Cache-Control"] = noCacheSetCookie
 	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") && !strings.Contains(cc, "no-cache"):
-		h.Set("Cache-Control", cc+`, no-cache="Set-Cookie"`)
+		h["Cache-Control"] = []string{cc + `, no-cache="Set-Cookie"`}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The behaviour checked by the Remix / React Router session test suites,
@@ -265,5 +266,38 @@ func TestCookieTooLarge(t *testing.T) {
 	s.Update(func(d *testData) { d.Tags = map[string]string{"big": strings.Repeat("x", 2500)} })
 	if err := st.Commit(context.Background(), httptest.NewRecorder(), s); err != nil {
 		t.Fatalf("Commit of a 3.5 KB session: %v", err)
+	}
+}
+
+func TestLegacyCookie(t *testing.T) {
+	legacy := func(name string) LegacyCookie[testData] {
+		return LegacyCookie[testData]{Name: name, Read: func(value string, _ time.Time) (testData, error) {
+			if value != "old-format-ok" {
+				return testData{}, errors.New("not an old cookie")
+			}
+			return testData{Count: 7}, nil
+		}}
+	}
+	for _, name := range []string{"old_session", "__session"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := baseConfig(nil)
+			cfg.Legacy = []LegacyCookie[testData]{legacy(name)}
+			st := mustCookieStorage(t, cfg)
+			b := newBrowser(t)
+			b.cookies[name] = "old-format-ok"
+			b.do(counterHandler(t, st), "GET", "/")
+			if _, still := b.cookies[name]; name != "__session" && still {
+				t.Fatal("old cookie not cleared")
+			}
+			if got := b.load(st); got.IsNew() || got.Get().Count != 8 {
+				t.Fatalf("migrated session: count %d, new %v, %v", got.Get().Count, got.IsNew(), got.LoadError())
+			}
+			b.cookies[name] = "forged"
+			if name == "__session" {
+				if s := b.load(st); !s.IsNew() {
+					t.Fatal("forged value accepted")
+				}
+			}
+		})
 	}
 }

@@ -115,8 +115,10 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 		return s, nil
 	case found == 0:
 		s.loadErr = lastErr
-		if lastErr == nil {
-			st.loadLegacy(h, s, now)
+		// A legacy cookie may even share our cookie's name (then lastErr
+		// is our codec rejecting it): it is tried either way.
+		if st.loadLegacy(h, s, now) {
+			s.loadErr = nil
 		}
 		return s, nil
 	}
@@ -184,7 +186,9 @@ func (st *Storage[T]) fromPayload(s *Session[T], p *codec.Payload, now time.Time
 	return true
 }
 
-func (st *Storage[T]) loadLegacy(h http.Header, s *Session[T], now time.Time) {
+// loadLegacy fills s from the first legacy cookie that reads, and reports
+// whether one did.
+func (st *Storage[T]) loadLegacy(h http.Header, s *Session[T], now time.Time) bool {
 	for _, l := range st.cfg.Legacy {
 		var data T
 		ok := false
@@ -199,8 +203,11 @@ func (st *Storage[T]) loadLegacy(h http.Header, s *Session[T], now time.Time) {
 		if ok {
 			s.data = data
 			s.changed = true // write the new cookie at the next commit
-			s.legacy = l.Name
-			return
+			if l.Name != st.cookie.name {
+				s.legacy = l.Name // cleared at the next commit
+			}
+			return true
 		}
 	}
+	return false
 }
