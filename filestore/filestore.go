@@ -48,6 +48,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/b4f9cdbb/session/internal/janitor"
 	"github.com/b4f9cdbb/session/store"
 )
 
@@ -107,9 +108,7 @@ type Store struct {
 	fs    fileSystem
 	locks [stripes]sync.Mutex
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	done     chan struct{} // closed when the janitor has exited
+	janitor *janitor.Janitor
 }
 
 var (
@@ -141,37 +140,17 @@ func New(dir string, opts ...Option) (*Store, error) {
 		dir:   abs,
 		clock: c.clock,
 		fs:    c.fs,
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
 	}
-	if c.janitorTick > 0 {
-		go s.janitor(c.janitorTick)
-	} else {
-		close(s.done)
-	}
+	// Reap runs to the end even when Close comes meanwhile: Close waits.
+	s.janitor = janitor.Start(c.janitorTick, func(context.Context) { _, _ = s.Reap(context.Background()) })
 	return s, nil
 }
 
 // Close stops the janitor and waits for it to exit. It is safe to call more
 // than once; the store still answers calls afterwards.
 func (s *Store) Close() error {
-	s.stopOnce.Do(func() { close(s.stop) })
-	<-s.done
+	s.janitor.Stop()
 	return nil
-}
-
-func (s *Store) janitor(every time.Duration) {
-	defer close(s.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			_, _ = s.Reap(context.Background())
-		}
-	}
 }
 
 // lock returns the mutex that serializes writes to key in this process.

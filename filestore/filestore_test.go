@@ -457,7 +457,7 @@ func TestJanitorRunsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-s.done:
+	case <-s.janitor.Done():
 	default:
 		t.Fatal("Close returned before the janitor exited")
 	}

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/b4f9cdbb/session/internal/janitor"
 	"github.com/b4f9cdbb/session/store"
 )
 
@@ -78,9 +79,7 @@ type Store struct {
 	byUser  map[string]map[store.Key]struct{}
 	expiry  expiryHeap
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	done     chan struct{} // closed when the sweeper has exited
+	sweeper *janitor.Janitor
 }
 
 // entry is one stored record. rec.Data is never modified after the entry is
@@ -109,14 +108,8 @@ func New(opts ...Option) *Store {
 		maxEntries: c.maxEntries,
 		records:    make(map[store.Key]*entry),
 		byUser:     make(map[string]map[store.Key]struct{}),
-		stop:       make(chan struct{}),
-		done:       make(chan struct{}),
 	}
-	if c.sweepEvery > 0 {
-		go s.sweepLoop(c.sweepEvery)
-	} else {
-		close(s.done)
-	}
+	s.sweeper = janitor.Start(c.sweepEvery, func(context.Context) { s.Sweep() })
 	return s
 }
 
@@ -124,23 +117,8 @@ func New(opts ...Option) *Store {
 // to call more than once. The store still answers calls afterwards, but no
 // longer frees expired records in the background.
 func (s *Store) Close() error {
-	s.stopOnce.Do(func() { close(s.stop) })
-	<-s.done
+	s.sweeper.Stop()
 	return nil
-}
-
-func (s *Store) sweepLoop(every time.Duration) {
-	defer close(s.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.Sweep()
-		}
-	}
 }
 
 // Sweep frees every expired record now and reports how many it freed. The

@@ -31,7 +31,7 @@ func TestCloseStopsSweeper(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := New(WithSweepInterval(time.Millisecond))
 	select {
-	case <-s.done:
+	case <-s.sweeper.Done():
 		t.Fatal("sweeper exited before Close")
 	case <-time.After(5 * time.Millisecond):
 	}
@@ -39,7 +39,7 @@ func TestCloseStopsSweeper(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	select {
-	case <-s.done:
+	case <-s.sweeper.Done():
 	default:
 		t.Fatal("Close returned before the sweeper goroutine exited")
 	}
