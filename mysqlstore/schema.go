@@ -26,9 +26,10 @@ const schema = "CREATE TABLE IF NOT EXISTS {t} (\n" +
 // is idempotent, and concurrent runs are safe: the server serialises CREATE
 // TABLE IF NOT EXISTS on the table's metadata lock.
 func (s *Store) Migrate(ctx context.Context) error {
-	ddl := strings.NewReplacer("{t}", quote(s.cfg.table), "{n}", s.cfg.table).Replace(schema)
+	table := s.s.TableName()
+	ddl := strings.NewReplacer("{t}", quote(table), "{n}", table).Replace(schema)
 	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
-		return fail(ctx, "migrate", err)
+		return s.s.Fail(ctx, "migrate", err)
 	}
 	return nil
 }

@@ -29,13 +29,14 @@ CREATE INDEX IF NOT EXISTS {i_user} ON {t} (user_id) WHERE user_id IS NOT NULL;
 // transaction-scoped advisory lock keyed by the table name serialises
 // concurrent runs, which plain CREATE ... IF NOT EXISTS does not.
 func (s *Store) Migrate(ctx context.Context) error {
+	table := s.s.TableName()
 	ddl := strings.NewReplacer(
-		"{t}", pgx.Identifier{s.cfg.table}.Sanitize(),
-		"{i_expires}", pgx.Identifier{s.cfg.table + "_expires_idx"}.Sanitize(),
-		"{i_user}", pgx.Identifier{s.cfg.table + "_user_id_idx"}.Sanitize(),
+		"{t}", quote(table),
+		"{i_expires}", quote(table+"_expires_idx"),
+		"{i_user}", quote(table+"_user_id_idx"),
 	).Replace(schema)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "pgstore:"+s.cfg.table); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "pgstore:"+table); err != nil {
 			return err
 		}
 		// Several statements in one Exec without parameters use the simple
@@ -44,7 +45,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fail(ctx, "migrate", err)
+		return s.s.Fail(ctx, "migrate", err)
 	}
 	return nil
 }

@@ -3,30 +3,28 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/b4f9cdbb/session/internal/sqlstore"
 	"github.com/b4f9cdbb/session/store"
 )
+
+// ErrCorrupt reports a row that no Store method could have written: a NULL
+// or negative time, a version below 1 or a key of the wrong length. It means
+// someone edited the table by hand or another program shares it; the store
+// refuses the row rather than guess. It is store.ErrCorrupt, which every
+// store reports.
+var ErrCorrupt = store.ErrCorrupt
 
 // Store is a PostgreSQL session store. It is safe for use by many
 // goroutines; build it with New, create its table with Migrate and stop its
 // janitor with Close.
 type Store struct {
 	pool *pgxpool.Pool
-	cfg  config
-	q    queries
-
-	stop      context.CancelFunc
-	done      chan struct{}
-	closeOnce sync.Once
+	s    *sqlstore.Store
 }
 
 var (
@@ -34,31 +32,44 @@ var (
 	_ store.UserIndex = (*Store)(nil)
 )
 
-// queries holds every statement with the (validated, quoted) table name in
-// place. pgx prepares and caches each of them per connection.
-type queries struct {
-	create, read, update, cas, probe, del string
-	listUser, deleteUser, deleteExpired   string
+// dialect is PostgreSQL's SQL: numbered placeholders, names quoted the way
+// pgx quotes them, and a LIMIT in the subquery that picks a batch of
+// expired rows. pgx prepares and caches each statement per connection.
+var dialect = &sqlstore.Dialect{
+	Name:        "pgstore",
+	Quote:       quote,
+	Numbered:    true,
+	IsDuplicate: isUniqueViolation,
 }
 
-func newQueries(table string) queries {
-	t := pgx.Identifier{table}.Sanitize()
-	r := strings.NewReplacer("{t}", t)
-	const set = `data = $2, created = $3, updated = $4, expires = $5, user_id = $6, version = version + 1`
-	return queries{
-		create: r.Replace(`INSERT INTO {t} (key, data, created, updated, expires, user_id, version) VALUES ($1, $2, $3, $4, $5, $6, 1)`),
-		read:   r.Replace(`SELECT data, created, updated, expires, user_id, version FROM {t} WHERE key = $1 AND expires > $2`),
-		update: r.Replace(`UPDATE {t} SET ` + set + ` WHERE key = $1 AND expires > $7`),
-		cas:    r.Replace(`UPDATE {t} SET ` + set + ` WHERE key = $1 AND expires > $7 AND version = $8`),
-		probe:  r.Replace(`SELECT version FROM {t} WHERE key = $1 AND expires > $2`),
-		del:    r.Replace(`DELETE FROM {t} WHERE key = $1`),
-		listUser: r.Replace(`SELECT key, created, updated, expires FROM {t}
-			WHERE user_id = $1 AND expires > $2`),
-		deleteUser: r.Replace(`DELETE FROM {t} WHERE user_id = $1 AND expires > $2`),
-		deleteExpired: r.Replace(`DELETE FROM {t} WHERE key IN
-			(SELECT key FROM {t} WHERE expires <= $1 LIMIT $2)`),
-	}
+func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
+
+// pool is the glue between pgx and the shared SQL flow.
+type pool struct{ p *pgxpool.Pool }
+
+func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := p.p.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (p pool) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	r, err := p.p.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows{r}, nil
+}
+
+// rows gives pgx.Rows the Close of database/sql.
+type rows struct{ pgx.Rows }
+
+func (r rows) Close() error { r.Rows.Close(); return nil }
 
 // New returns a Store that keeps records in pool's database. The pool stays
 // the caller's: Close stops the store's janitor but does not close the pool,
@@ -67,85 +78,34 @@ func newQueries(table string) queries {
 // New does not touch the database; call Migrate before first use (or create
 // the table from the README's DDL). The janitor starts now and first runs one
 // interval later.
-func New(pool *pgxpool.Pool, opts ...Option) (*Store, error) {
-	if pool == nil {
+func New(p *pgxpool.Pool, opts ...Option) (*Store, error) {
+	if p == nil {
 		return nil, errors.New("pgstore: pool is nil")
 	}
-	cfg, err := newConfig(opts)
+	cfg, err := sqlstore.NewConfig(dialect.Name, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, cfg: cfg, q: newQueries(cfg.table), done: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
-	if cfg.interval > 0 {
-		go s.janitor(ctx)
-	} else {
-		close(s.done)
-	}
-	return s, nil
+	return &Store{pool: p, s: sqlstore.New(pool{p}, dialect, cfg)}, nil
 }
 
 // Table returns the quoted table name the store uses, for tests and for
 // administrative queries that must name the same table.
-func (s *Store) Table() string { return pgx.Identifier{s.cfg.table}.Sanitize() }
-
-// fail wraps a driver error with the failed operation. When ctx has ended it
-// also wraps ctx.Err(), so that errors.Is(err, context.DeadlineExceeded)
-// holds whatever shape the driver gave its own timeout error.
-func fail(ctx context.Context, op string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("pgstore: %s: %w (%w)", op, cerr, err)
-	}
-	return fmt.Errorf("pgstore: %s: %w", op, err)
-}
+func (s *Store) Table() string { return s.s.Table() }
 
 // Create inserts rec under key with version 1. A key that is present, even
 // with an expired record the janitor has not deleted yet, gives
 // store.ErrExists; keys are hashes of random IDs, so the caller just draws a
 // new ID.
 func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) error {
-	f, err := toFields(rec)
-	if err != nil {
-		return err
-	}
-	_, err = s.pool.Exec(ctx, s.q.create, key[:], f.data, f.created, f.updated, f.expires, f.userID)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
-		return fmt.Errorf("pgstore: create: %w", store.ErrExists)
-	}
-	if err != nil {
-		return fail(ctx, "create", err)
-	}
-	return nil
+	return s.s.Create(ctx, key, rec)
 }
 
 // Read returns the record under key if it expires after the store's clock,
 // and store.ErrNotFound otherwise. A row that breaks the schema's rules gives
 // ErrCorrupt.
 func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
-	rows, err := s.pool.Query(ctx, s.q.read, key[:], s.now())
-	if err != nil {
-		return store.Record{}, fail(ctx, "read", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return store.Record{}, fail(ctx, "read", err)
-		}
-		return store.Record{}, fmt.Errorf("pgstore: read: %w", store.ErrNotFound)
-	}
-	var r scanned
-	// The row has arrived: a Scan error here is about its values, not the
-	// connection.
-	if err := rows.Scan(&r.data, &r.created, &r.updated, &r.expires, &r.userID, &r.version); err != nil {
-		return store.Record{}, fmt.Errorf("pgstore: read: %w: %w", ErrCorrupt, err)
-	}
-	rec, err := r.record()
-	if err != nil {
-		return store.Record{}, fmt.Errorf("pgstore: read: %w", err)
-	}
-	return rec, nil
+	return s.s.Read(ctx, key)
 }
 
 // Update replaces the live record under key and adds one to its version. It
@@ -153,7 +113,7 @@ func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 // logout while this request was running) it returns store.ErrNotFound, so a
 // slow request cannot bring a destroyed session back.
 func (s *Store) Update(ctx context.Context, key store.Key, rec store.Record) error {
-	return s.update(ctx, "update", false, key, rec)
+	return s.s.Update(ctx, key, rec)
 }
 
 // CompareAndUpdate is Update on the condition that the stored version is
@@ -161,141 +121,32 @@ func (s *Store) Update(ctx context.Context, key store.Key, rec store.Record) err
 // two requests that read the same version only the first write wins and the
 // second learns about it instead of silently overwriting it.
 func (s *Store) CompareAndUpdate(ctx context.Context, key store.Key, rec store.Record) error {
-	return s.update(ctx, "compare and update", true, key, rec)
-}
-
-func (s *Store) update(ctx context.Context, op string, versioned bool, key store.Key, rec store.Record) error {
-	f, err := toFields(rec)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	query, args := s.q.update, []any{key[:], f.data, f.created, f.updated, f.expires, f.userID, now}
-	if versioned {
-		if rec.Version > math.MaxInt64 {
-			// No stored version can be this large: the row, if live, differs.
-			return s.whyNoRow(ctx, op, versioned, key, now)
-		}
-		query, args = s.q.cas, append(args, int64(rec.Version))
-	}
-	tag, err := s.pool.Exec(ctx, query, args...)
-	if err != nil {
-		return fail(ctx, op, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return s.whyNoRow(ctx, op, versioned, key, now)
-	}
-	return nil
-}
-
-// whyNoRow tells store.ErrNotFound from store.ErrConflict after an update
-// matched no row. For a versioned update a live row means its version
-// differed; a plain update has no other condition, so the row was deleted or
-// expired in between and is not found either way.
-func (s *Store) whyNoRow(ctx context.Context, op string, versioned bool, key store.Key, now int64) error {
-	if !versioned {
-		return fmt.Errorf("pgstore: %s: %w", op, store.ErrNotFound)
-	}
-	var v int64
-	err := s.pool.QueryRow(ctx, s.q.probe, key[:], now).Scan(&v)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("pgstore: %s: %w", op, store.ErrNotFound)
-	case err != nil:
-		return fail(ctx, op, err)
-	}
-	return fmt.Errorf("pgstore: %s: stored version %d: %w", op, v, store.ErrConflict)
+	return s.s.CompareAndUpdate(ctx, key, rec)
 }
 
 // Delete removes the record under key. Deleting an absent key succeeds, so
 // that a logout can be retried safely.
-func (s *Store) Delete(ctx context.Context, key store.Key) error {
-	if _, err := s.pool.Exec(ctx, s.q.del, key[:]); err != nil {
-		return fail(ctx, "delete", err)
-	}
-	return nil
-}
+func (s *Store) Delete(ctx context.Context, key store.Key) error { return s.s.Delete(ctx, key) }
 
 // ListUser returns the live sessions of userID through the user_id index.
 // Records written with an empty UserID belong to no user, so ListUser("")
 // returns none.
 func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
-	rows, err := s.pool.Query(ctx, s.q.listUser, userID, s.now())
-	if err != nil {
-		return nil, fail(ctx, "list user", err)
-	}
-	defer rows.Close()
-	var out []store.Info
-	for rows.Next() {
-		var r scanned
-		if err := rows.Scan(&r.key, &r.created, &r.updated, &r.expires); err != nil {
-			return nil, fmt.Errorf("pgstore: list user: %w: %w", ErrCorrupt, err)
-		}
-		in, err := r.info()
-		if err != nil {
-			return nil, fmt.Errorf("pgstore: list user: %w", err)
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fail(ctx, "list user", err)
-	}
-	return out, nil
+	return s.s.ListUser(ctx, userID)
 }
 
 // DeleteUser deletes the live sessions of userID ("sign out everywhere") and
 // reports how many there were. Expired ones are left to the janitor: they
 // already read as not found.
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.deleteUser, userID, s.now())
-	if err != nil {
-		return 0, fail(ctx, "delete user", err)
-	}
-	return int(tag.RowsAffected()), nil
+	return s.s.DeleteUser(ctx, userID)
 }
 
 // DeleteExpired deletes every record that has expired by the store's clock,
 // one batch at a time, and reports how many. The janitor calls it; call it
 // yourself when the janitor is off (WithJanitorInterval(0)).
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	var total int64
-	for {
-		tag, err := s.pool.Exec(ctx, s.q.deleteExpired, s.now(), s.cfg.batch)
-		if err != nil {
-			return total, fail(ctx, "delete expired", err)
-		}
-		total += tag.RowsAffected()
-		if tag.RowsAffected() < int64(s.cfg.batch) {
-			return total, nil
-		}
-	}
-}
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) { return s.s.DeleteExpired(ctx) }
 
 // Close stops the janitor and waits until its goroutine has returned. It is
 // safe to call more than once and does not close the pool.
-func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		s.stop()
-		<-s.done
-	})
-	return nil
-}
-
-func (s *Store) janitor(ctx context.Context) {
-	defer close(s.done)
-	t := time.NewTicker(s.cfg.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.DeleteExpired(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.cfg.log.Warn("pgstore: janitor failed", "table", s.cfg.table, "deleted", n, "err", err)
-			}
-		}
-	}
-}
-
-func (s *Store) now() int64 { return s.cfg.now().UnixMilli() }
+func (s *Store) Close() error { return s.s.Close() }

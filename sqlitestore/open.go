@@ -81,6 +81,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s.owned = true
+	s.s.Own(db.Close)
 	return s, nil
 }

@@ -26,14 +26,15 @@ var schema = []string{
 // is idempotent; each statement is atomic, and concurrent runs are
 // serialised by SQLite's write lock.
 func (s *Store) Migrate(ctx context.Context) error {
+	table := s.s.TableName()
 	r := strings.NewReplacer(
-		"{t}", quote(s.cfg.table),
-		"{i_expires}", quote(s.cfg.table+"_expires_idx"),
-		"{i_user}", quote(s.cfg.table+"_user_id_idx"),
+		"{t}", quote(table),
+		"{i_expires}", quote(table+"_expires_idx"),
+		"{i_user}", quote(table+"_user_id_idx"),
 	)
 	for _, stmt := range schema {
 		if _, err := s.db.ExecContext(ctx, r.Replace(stmt)); err != nil {
-			return fail(ctx, "migrate", err)
+			return s.s.Fail(ctx, "migrate", err)
 		}
 	}
 	return nil

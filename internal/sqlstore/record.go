@@ -1,29 +1,26 @@
-package sqlitestore
+package sqlstore
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/b4f9cdbb/session/store"
 )
 
-// ErrCorrupt reports a row that no Store method could have written: a NULL
-// or negative time, a version below 1 or a key of the wrong length. It means
-// someone edited the table by hand or another program shares it; the store
-// refuses the row rather than guess.
-var ErrCorrupt = errors.New("sqlitestore: corrupt record")
+// Every store keeps times as Unix milliseconds in BIGINT columns and
+// compares them with a "now" sent from Go, so that the database server's
+// clock and time zone never matter.
 
 // millis converts a time to the stored Unix milliseconds. The zero time is
 // stored as 0 so that a record with an unset Created round-trips; times
 // before 1970 are refused since no session can start or end then.
-func millis(what string, t time.Time) (int64, error) {
+func (s *Store) millis(what string, t time.Time) (int64, error) {
 	if t.IsZero() {
 		return 0, nil
 	}
 	ms := t.UnixMilli()
 	if ms < 0 {
-		return 0, fmt.Errorf("sqlitestore: %s time %v is before 1970", what, t)
+		return 0, fmt.Errorf("%s: %s time %v is before 1970", s.d.Name, what, t)
 	}
 	return ms, nil
 }
@@ -43,23 +40,26 @@ type fields struct {
 	userID                    *string
 }
 
-func toFields(rec store.Record) (fields, error) {
+func (s *Store) toFields(rec store.Record) (fields, error) {
 	f := fields{data: rec.Data}
 	if f.data == nil {
 		f.data = []byte{} // NOT NULL column; nil would be sent as NULL
 	}
 	var err error
-	if f.created, err = millis("created", rec.Created); err != nil {
+	if f.created, err = s.millis("created", rec.Created); err != nil {
 		return f, err
 	}
-	if f.updated, err = millis("updated", rec.Updated); err != nil {
+	if f.updated, err = s.millis("updated", rec.Updated); err != nil {
 		return f, err
 	}
-	if f.expires, err = millis("expires", rec.Expires); err != nil {
+	if f.expires, err = s.millis("expires", rec.Expires); err != nil {
 		return f, err
 	}
 	if rec.UserID != "" {
 		f.userID = &rec.UserID
+	}
+	if limit := s.d.MaxUserIDLen; limit > 0 && len(rec.UserID) > limit {
+		return f, fmt.Errorf("%s: user ID is %d bytes, longer than the user_id column's %d", s.d.Name, len(rec.UserID), limit)
 	}
 	return f, nil
 }
@@ -82,10 +82,10 @@ func (r *scanned) times() (created, updated, expires time.Time, err error) {
 	}{{"created", r.created, &created}, {"updated", r.updated, &updated}, {"expires", r.expires, &expires}}
 	for _, c := range cols {
 		if c.v == nil {
-			return created, updated, expires, fmt.Errorf("%w: %s is NULL", ErrCorrupt, c.name)
+			return created, updated, expires, fmt.Errorf("%w: %s is NULL", store.ErrCorrupt, c.name)
 		}
 		if *c.v < 0 {
-			return created, updated, expires, fmt.Errorf("%w: %s is negative (%d)", ErrCorrupt, c.name, *c.v)
+			return created, updated, expires, fmt.Errorf("%w: %s is negative (%d)", store.ErrCorrupt, c.name, *c.v)
 		}
 		*c.out = fromMillis(*c.v)
 	}
@@ -99,7 +99,7 @@ func (r *scanned) record() (store.Record, error) {
 		return store.Record{}, err
 	}
 	if r.version == nil || *r.version < 1 {
-		return store.Record{}, fmt.Errorf("%w: version is NULL or below 1", ErrCorrupt)
+		return store.Record{}, fmt.Errorf("%w: version is NULL or below 1", store.ErrCorrupt)
 	}
 	rec.Version = uint64(*r.version)
 	rec.Data = r.data
@@ -115,7 +115,7 @@ func (r *scanned) record() (store.Record, error) {
 func (r *scanned) info() (store.Info, error) {
 	var in store.Info
 	if len(r.key) != store.KeySize {
-		return in, fmt.Errorf("%w: key is %d bytes, not %d", ErrCorrupt, len(r.key), store.KeySize)
+		return in, fmt.Errorf("%w: key is %d bytes, not %d", store.ErrCorrupt, len(r.key), store.KeySize)
 	}
 	copy(in.Key[:], r.key)
 	var err error

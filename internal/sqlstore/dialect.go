@@ -1,0 +1,125 @@
+// Package sqlstore is what the SQL session stores (sqlitestore, pgstore,
+// mysqlstore) share: their options, the row ↔ store.Record conversion with
+// its corruption checks, the CRUD, compare-and-update and user-index flow,
+// the error wrapping and the janitor. It is written once against DB, a
+// small interface that a *sql.DB (through SQLDB) or a driver's own pool
+// (through a few lines of glue in the store package) satisfies, and a
+// Dialect that says how the server spells things.
+//
+// It is internal: each store package keeps its own exported API and
+// documentation and forwards to a *Store from this package.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// DB is the database access the flow needs, in the terms both database/sql
+// and pgx can give cheaply.
+type DB interface {
+	// Exec runs a statement and returns how many rows it affected.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	// Query runs a query. The caller closes the rows.
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+}
+
+// Rows is a query's result, as *sql.Rows already is.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// SQLDB adapts a database/sql handle.
+func SQLDB(db *sql.DB) DB { return sqlDB{db} }
+
+type sqlDB struct{ db *sql.DB }
+
+func (d sqlDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := d.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (d sqlDB) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	return d.db.QueryContext(ctx, query, args...)
+}
+
+// Dialect describes one server: how it quotes names, writes placeholders,
+// reports a duplicate key, and what else it needs done differently.
+type Dialect struct {
+	// Name is the store package's name; every error and log line starts
+	// with it.
+	Name string
+	// Quote quotes a validated identifier. Every column name is quoted
+	// too, since KEY is a keyword almost everywhere.
+	Quote func(name string) string
+	// Numbered placeholders ($1, $2, …) instead of ?.
+	Numbered bool
+	// DeleteLimit: the server takes DELETE … LIMIT n but not a LIMIT in an
+	// IN subquery (MySQL, MariaDB). Otherwise a batch of expired rows is
+	// chosen by a subquery (SQLite, PostgreSQL).
+	DeleteLimit bool
+	// IsDuplicate reports whether err is the server refusing a duplicate
+	// primary key.
+	IsDuplicate func(err error) bool
+	// MaxUserIDLen, when positive, is the longest user ID the user_id
+	// column holds, in bytes. A longer one is refused rather than
+	// truncated, which could merge two users' sessions.
+	MaxUserIDLen int
+}
+
+// queries holds every statement with the (validated, quoted) table name in
+// place. Arguments go in statement order: SET values first, then WHERE.
+type queries struct {
+	create, read, update, cas, probe, del string
+	listUser, deleteUser, deleteExpired   string
+}
+
+func (d *Dialect) queries(table string) queries {
+	q := d.Quote
+	t := q(table)
+	key, data, created, updated, expires, user, version := q("key"), q("data"), q("created"), q("updated"), q("expires"), q("user_id"), q("version")
+	set := data + " = ?, " + created + " = ?, " + updated + " = ?, " + expires + " = ?, " + user + " = ?, " + version + " = " + version + " + 1"
+	live := " WHERE " + key + " = ? AND " + expires + " > ?"
+	expired := "DELETE FROM " + t + " WHERE " + key + " IN (SELECT " + key + " FROM " + t + " WHERE " + expires + " <= ? LIMIT ?)"
+	if d.DeleteLimit {
+		expired = "DELETE FROM " + t + " WHERE " + expires + " <= ? LIMIT ?"
+	}
+	return queries{
+		create:        d.bind("INSERT INTO " + t + " (" + strings.Join([]string{key, data, created, updated, expires, user, version}, ", ") + ") VALUES (?, ?, ?, ?, ?, ?, 1)"),
+		read:          d.bind("SELECT " + strings.Join([]string{data, created, updated, expires, user, version}, ", ") + " FROM " + t + live),
+		update:        d.bind("UPDATE " + t + " SET " + set + live),
+		cas:           d.bind("UPDATE " + t + " SET " + set + live + " AND " + version + " = ?"),
+		probe:         d.bind("SELECT " + version + " FROM " + t + live),
+		del:           d.bind("DELETE FROM " + t + " WHERE " + key + " = ?"),
+		listUser:      d.bind("SELECT " + strings.Join([]string{key, created, updated, expires}, ", ") + " FROM " + t + " WHERE " + user + " = ? AND " + expires + " > ?"),
+		deleteUser:    d.bind("DELETE FROM " + t + " WHERE " + user + " = ? AND " + expires + " > ?"),
+		deleteExpired: d.bind(expired),
+	}
+}
+
+// bind numbers the ? placeholders of query when the dialect wants that.
+// No statement here has a ? anywhere else.
+func (d *Dialect) bind(query string) string {
+	if !d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

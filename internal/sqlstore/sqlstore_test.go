@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b4f9cdbb/session/store"
+)
+
+func TestOptionsAreValidated(t *testing.T) {
+	bad := map[string]Option{
+		"empty table":       WithTable(""),
+		"injection":         WithTable(`sessions"; DROP TABLE users; --`),
+		"backtick":          WithTable("sessions`; DROP TABLE users; --"),
+		"dotted":            WithTable("main.sessions"),
+		"leading digit":     WithTable("1sessions"),
+		"too long":          WithTable(strings.Repeat("a", 49)),
+		"negative interval": WithJanitorInterval(-time.Second),
+		"zero batch":        WithBatchSize(0),
+		"negative batch":    WithBatchSize(-1),
+		"nil clock":         WithClock(nil),
+		"nil logger":        WithLogger(nil),
+	}
+	for name, opt := range bad {
+		_, err := NewConfig("xstore", []Option{opt})
+		if err == nil {
+			t.Errorf("%s: NewConfig succeeded, want an error", name)
+		} else if !strings.HasPrefix(err.Error(), "xstore: ") {
+			t.Errorf("%s: error %q does not name the store", name, err)
+		}
+	}
+	c, err := NewConfig("xstore", []Option{WithTable(strings.Repeat("a", 48)), WithJanitorInterval(0), WithBatchSize(1)})
+	if err != nil {
+		t.Fatalf("valid options: %v", err)
+	}
+	if c.table != strings.Repeat("a", 48) || c.interval != 0 || c.batch != 1 {
+		t.Errorf("config = %+v", c)
+	}
+	d, err := NewConfig[Option]("xstore", nil)
+	if err != nil || d.table != DefaultTable || d.interval != DefaultJanitorInterval || d.batch != DefaultBatchSize || d.now == nil || d.log == nil {
+		t.Errorf("defaults = %+v, %v", d, err)
+	}
+}
+
+func TestStatements(t *testing.T) {
+	quote := func(s string) string { return `"` + s + `"` }
+	pg := (&Dialect{Quote: quote, Numbered: true}).queries("t")
+	if want := `UPDATE "t" SET "data" = $1, "created" = $2, "updated" = $3, "expires" = $4, "user_id" = $5, "version" = "version" + 1 WHERE "key" = $6 AND "expires" > $7 AND "version" = $8`; pg.cas != want {
+		t.Errorf("numbered cas =\n%s\nwant\n%s", pg.cas, want)
+	}
+	if want := `DELETE FROM "t" WHERE "key" IN (SELECT "key" FROM "t" WHERE "expires" <= $1 LIMIT $2)`; pg.deleteExpired != want {
+		t.Errorf("deleteExpired = %s", pg.deleteExpired)
+	}
+	my := (&Dialect{Quote: quote, DeleteLimit: true}).queries("t")
+	if want := `DELETE FROM "t" WHERE "expires" <= ? LIMIT ?`; my.deleteExpired != want {
+		t.Errorf("DeleteLimit deleteExpired = %s", my.deleteExpired)
+	}
+	for _, q := range []string{my.create, my.read, my.update, my.cas, my.probe, my.del, my.listUser, my.deleteUser} {
+		if strings.Contains(q, "$") {
+			t.Errorf("? dialect statement has a numbered placeholder: %s", q)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCorruptRows(t *testing.T) {
+	ok := scanned{created: ptr[int64](1), updated: ptr[int64](0), expires: ptr[int64](2), version: ptr[int64](1)}
+	if rec, err := ok.record(); err != nil || rec.Data == nil || rec.Version != 1 || !rec.Updated.IsZero() {
+		t.Fatalf("valid row: %+v, %v", rec, err)
+	}
+	cases := map[string]func(r *scanned){
+		"NULL created":     func(r *scanned) { r.created = nil },
+		"NULL updated":     func(r *scanned) { r.updated = nil },
+		"negative expires": func(r *scanned) { r.expires = ptr[int64](-1) },
+		"NULL version":     func(r *scanned) { r.version = nil },
+		"version zero":     func(r *scanned) { r.version = ptr[int64](0) },
+	}
+	for name, spoil := range cases {
+		r := ok
+		spoil(&r)
+		if _, err := r.record(); !errors.Is(err, store.ErrCorrupt) {
+			t.Errorf("%s: err = %v, want ErrCorrupt", name, err)
+		}
+	}
+	r := ok
+	r.key = []byte{1, 2}
+	if _, err := r.info(); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("2-byte key: err = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestToFields(t *testing.T) {
+	s := &Store{d: &Dialect{Name: "xstore", MaxUserIDLen: 3}}
+	f, err := s.toFields(store.Record{Expires: time.UnixMilli(5), UserID: "abc"})
+	if err != nil || f.data == nil || f.created != 0 || f.expires != 5 || f.userID == nil || *f.userID != "abc" {
+		t.Fatalf("toFields = %+v, %v", f, err)
+	}
+	if f, _ := s.toFields(store.Record{}); f.userID != nil {
+		t.Error("empty UserID is not stored as NULL")
+	}
+	if _, err := s.toFields(store.Record{UserID: "abcd"}); err == nil {
+		t.Error("a user ID longer than MaxUserIDLen was accepted")
+	}
+	if _, err := s.toFields(store.Record{Created: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)}); err == nil {
+		t.Error("a time before 1970 was accepted")
+	}
+}
