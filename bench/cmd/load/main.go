@@ -1,0 +1,240 @@
+// Command load serves each implementation's ReadModifyWrite handler on
+// 127.0.0.1 and drives it with wrk (wrk/cookie.lua keeps one session per
+// in-flight request, and checks that its counter goes up by one each
+// time), then prints a Markdown table of requests per second and their
+// share of the no-session floor.
+//
+//	go run ./cmd/load [-d 5s] [-t 2] [-c 16] [-rounds 3] [-only REGEXP]
+//
+// Only loopback addresses are used, and every run is bounded by -d (wrk
+// is killed if it overruns by a minute).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b4f9cdbb/session/bench"
+)
+
+type result struct {
+	rps       float64
+	latency   string
+	requests  int
+	ok, bad   int
+	non2xx    int
+	errors    string
+	checkLine string
+}
+
+func main() {
+	var (
+		dur    = flag.Duration("d", 5*time.Second, "wrk duration per run")
+		thr    = flag.Int("t", 2, "wrk threads")
+		conns  = flag.Int("c", 16, "wrk connections")
+		rounds = flag.Int("rounds", 3, "runs per implementation (interleaved); the median is reported")
+		only   = flag.String("only", "", "regexp: implementations to run (the floor always runs)")
+		script = flag.String("s", "wrk/cookie.lua", "the wrk script")
+	)
+	flag.Parse()
+	if *dur <= 0 || *dur > 5*time.Minute || *rounds < 1 || *rounds > 20 {
+		fail(errors.New("-d must be in (0, 5m] and -rounds in [1, 20]"))
+	}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		fail(errors.New("wrk is not installed (apt-get install -y wrk)"))
+	}
+	if _, err := os.Stat(*script); err != nil {
+		fail(err)
+	}
+	re, err := regexp.Compile(*only)
+	if err != nil {
+		fail(err)
+	}
+	var adapters []bench.Adapter
+	for _, a := range bench.Adapters() {
+		if a.Name == bench.Floor || re.MatchString(a.Name) {
+			adapters = append(adapters, a)
+		}
+	}
+	dir, err := os.MkdirTemp("", "session-load-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+	env := bench.EnvFromOS(dir)
+
+	results := map[string][]result{}
+	skipped := map[string]bool{}
+	for round := 1; round <= *rounds; round++ {
+		for _, a := range adapters {
+			if skipped[a.Name] {
+				continue
+			}
+			res, err := run(a, env, *script, *dur, *thr, *conns)
+			if errors.Is(err, bench.ErrSkip) {
+				fmt.Fprintf(os.Stderr, "%s: skipped (%s is not set)\n", a.Name, bench.EnvRedis)
+				skipped[a.Name] = true
+				continue
+			}
+			if err != nil {
+				fail(fmt.Errorf("%s: %w", a.Name, err))
+			}
+			fmt.Fprintf(os.Stderr, "round %d %-20s %10.0f req/s  %s\n", round, a.Name, res.rps, res.checkLine)
+			results[a.Name] = append(results[a.Name], res)
+		}
+	}
+
+	floor := median(results[bench.Floor]).rps
+	fmt.Printf("wrk -t%d -c%d -d%s -s %s, ReadModifyWrite handler on 127.0.0.1, median of %d interleaved run(s).\n\n",
+		*thr, *conns, *dur, *script, *rounds)
+	fmt.Println("| implementation | req/s | % of floor | avg latency | requests checked | counter wrong | non-2xx | all runs (req/s) |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
+	broken := false
+	for _, a := range adapters {
+		rs := results[a.Name]
+		if len(rs) == 0 {
+			fmt.Printf("| %s | skipped | | | | | | |\n", a.Name)
+			continue
+		}
+		m := median(rs)
+		var all []string
+		ok, bad, non2xx := 0, 0, 0
+		for _, r := range rs {
+			all = append(all, strconv.FormatFloat(r.rps, 'f', 0, 64))
+			ok += r.ok
+			bad += r.bad
+			non2xx += r.non2xx
+		}
+		if bad > 0 || non2xx > 0 {
+			broken = true
+		}
+		checked := strconv.Itoa(ok + bad)
+		if a.Name == bench.Floor {
+			checked = "(no session)"
+		}
+		fmt.Printf("| %s | %.0f | %.1f%% | %s | %s | %d | %d | %s |\n",
+			a.Name, m.rps, 100*m.rps/floor, m.latency, checked, bad, non2xx, strings.Join(all, ", "))
+	}
+	if broken {
+		fail(errors.New("some implementation answered errors or wrong counters: see the table"))
+	}
+}
+
+// run serves a's ReadModifyWrite handler on a free loopback port and
+// drives it with wrk for d.
+func run(a bench.Adapter, env bench.Env, script string, d time.Duration, threads, conns int) (result, error) {
+	h, closeFn, err := a.Open(env)
+	if err != nil {
+		return result{}, err
+	}
+	defer func() {
+		if err := closeFn(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: close: %v\n", a.Name, err)
+		}
+	}()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result{}, err
+	}
+	srv := &http.Server{Handler: echoSlot(h.ReadModifyWrite), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+
+	arg := "check"
+	if a.Name == bench.Floor {
+		arg = "nocheck"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d+time.Minute)
+	defer cancel()
+	url := "http://" + ln.Addr().String() + "/"
+	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "-s", script, url, "--", arg)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	return parseWrk(string(out))
+}
+
+// echoSlot answers the X-Slot header the wrk script sends (see
+// wrk/cookie.lua), around every implementation alike.
+func echoSlot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header["X-Slot"]; len(v) > 0 {
+			w.Header()["X-Slot"] = v
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var (
+	reRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reLatency = regexp.MustCompile(`Latency\s+(\S+)`)
+	reNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	reSocket  = regexp.MustCompile(`Socket errors:[^\n]*`)
+	reCheck   = regexp.MustCompile(`session-check: requests=(\d+) ok=(\d+) bad=(\d+) unmatched=(\d+) non200=(\d+)`)
+)
+
+func parseWrk(out string) (result, error) {
+	var r result
+	m := reRPS.FindStringSubmatch(out)
+	c := reCheck.FindStringSubmatch(out)
+	if m == nil || c == nil {
+		return r, fmt.Errorf("unexpected wrk output:\n%s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	if l := reLatency.FindStringSubmatch(out); l != nil {
+		r.latency = l[1]
+	}
+	if n := reNon2xx.FindStringSubmatch(out); n != nil {
+		r.non2xx, _ = strconv.Atoi(n[1])
+	}
+	r.errors = reSocket.FindString(out)
+	r.checkLine = c[0]
+	r.requests, _ = strconv.Atoi(c[1])
+	r.ok, _ = strconv.Atoi(c[2])
+	r.bad, _ = strconv.Atoi(c[3])
+	unmatched, _ := strconv.Atoi(c[4])
+	r.bad += unmatched
+	if r.errors != "" {
+		r.checkLine += " " + r.errors
+	}
+	return r, nil
+}
+
+func median(rs []result) result {
+	if len(rs) == 0 {
+		return result{}
+	}
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b result) int {
+		switch {
+		case a.rps < b.rps:
+			return -1
+		case a.rps > b.rps:
+			return 1
+		}
+		return 0
+	})
+	return s[len(s)/2]
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "load:", err)
+	os.Exit(1)
+}
