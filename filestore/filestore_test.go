@@ -564,40 +564,14 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-// benchStore returns a store holding one 256-byte record under key.
-func benchStore(b *testing.B) (*Store, store.Key, store.Record) {
-	b.Helper()
+// BenchmarkStore: Read is bound by the file system's read path (open, read,
+// close of a small file); Update and Create by fsync, one for the temp file
+// and one for the directory after the rename (or link).
+func BenchmarkStore(b *testing.B) {
 	s, err := New(b.TempDir(), WithJanitorInterval(0))
 	if err != nil {
 		b.Fatal(err)
 	}
-	key := storetest.RandomKey()
-	rec := record(strings.Repeat("x", 256), "u", time.Hour)
-	if err := s.Create(context.Background(), key, rec); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	return s, key, rec
-}
-
-// BenchmarkRead is bound by the file system's read path (open, read,
-// close of a small file).
-func BenchmarkRead(b *testing.B) {
-	s, key, _ := benchStore(b)
-	for b.Loop() {
-		if _, err := s.Read(context.Background(), key); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkUpdate is bound by fsync: one for the temp file, one for the
-// directory after the rename.
-func BenchmarkUpdate(b *testing.B) {
-	s, key, rec := benchStore(b)
-	for b.Loop() {
-		if err := s.Update(context.Background(), key, rec); err != nil {
-			b.Fatal(err)
-		}
-	}
+	defer s.Close()
+	storetest.Bench(b, s)
 }

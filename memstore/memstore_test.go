@@ -220,48 +220,10 @@ func TestHeapStaysConsistent(t *testing.T) {
 	}
 }
 
-func BenchmarkRead(b *testing.B) {
+// BenchmarkStore: the parallel sub-benchmarks show the cost of the store's
+// one lock.
+func BenchmarkStore(b *testing.B) {
 	s := New(WithSweepInterval(0))
-	ctx := context.Background()
-	keys := make([]store.Key, 1024)
-	for i := range keys {
-		keys[i] = storetest.RandomKey()
-		_ = s.Create(ctx, keys[i], store.Record{Data: make([]byte, 256), Expires: time.Now().Add(time.Hour), UserID: "u"})
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			if _, err := s.Read(ctx, keys[i%len(keys)]); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
-}
-
-func BenchmarkUpdate(b *testing.B) {
-	s := New(WithSweepInterval(0))
-	ctx := context.Background()
-	keys := make([]store.Key, 1024)
-	exp := time.Now().Add(time.Hour)
-	for i := range keys {
-		keys[i] = storetest.RandomKey()
-		_ = s.Create(ctx, keys[i], store.Record{Data: make([]byte, 256), Expires: exp, UserID: "u"})
-	}
-	rec := store.Record{Data: make([]byte, 256), Expires: exp, UserID: "u"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			r := rec
-			r.Expires = exp.Add(time.Duration(i) * time.Millisecond)
-			if err := s.Update(ctx, keys[i%len(keys)], r); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
+	defer s.Close()
+	storetest.Bench(b, s)
 }

@@ -1,87 +1,19 @@
 package pgstore
 
 import (
-	"context"
-	"errors"
-	"os"
-	"os/exec"
 	"testing"
-	"time"
 
-	"github.com/b4f9cdbb/session/store"
-	"github.com/b4f9cdbb/session/storetest"
+	"github.com/b4f9cdbb/session/internal/sqlstore/sqltest"
 )
 
-// The commands that stop and start the machine's PostgreSQL cluster (the
-// start command is the one the machine notes give).
-const (
-	pgStop  = `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main stop`
-	pgStart = `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`
-)
-
-func shell(t *testing.T, cmd string) error {
-	t.Helper()
-	out, err := exec.Command("sh", "-c", cmd).CombinedOutput()
-	if err != nil {
-		t.Logf("%s: %v: %s", cmd, err, out)
-	}
-	return err
-}
-
-// TestServerRestart stops and restarts the real server under a live pool:
-// committed records must survive, calls while the server is down must fail
-// with an error (never ErrNotFound, which would log users out), and the same
-// pool must serve again once the server is back. It disturbs every other
-// user of the server, so it runs only with SESSION_TEST_RESTART=1, alone.
+// TestServerRestart stops and restarts the machine's PostgreSQL cluster
+// under a live pool (see sqltest.ServerRestart); only with
+// SESSION_TEST_RESTART=1. The start command is the one the machine notes
+// give.
 func TestServerRestart(t *testing.T) {
-	if os.Getenv("SESSION_TEST_RESTART") != "1" {
-		t.Skip("SESSION_TEST_RESTART is not 1; this test restarts the PostgreSQL server and must run alone")
-	}
-	pool := testPool(t)
-	s := testStore(t, pool, WithJanitorInterval(0))
-	t.Cleanup(func() { _ = exec.Command("sh", "-c", pgStart).Run() }) // never leave it stopped
-	ctx := context.Background()
-
-	keys := make([]store.Key, 20)
-	for i := range keys {
-		keys[i] = storetest.RandomKey()
-		rec := store.Record{Data: []byte{byte(i)}, Expires: time.Now().Add(time.Hour), UserID: "restart"}
-		if err := s.Create(ctx, keys[i], rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := shell(t, pgStop); err != nil {
-		t.Fatal("stopping PostgreSQL failed")
-	}
-	down, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, err := s.Read(down, keys[0])
-	cancel()
-	if err == nil || errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Read with the server stopped: err = %v, want a connection error", err)
-	}
-	if err := shell(t, pgStart); err != nil {
-		t.Fatal("starting PostgreSQL failed")
-	}
-
-	failures := 0
-	for deadline := time.Now().Add(30 * time.Second); ; failures++ {
-		_, err := s.Read(ctx, keys[0])
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the pool did not recover within 30 s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("first successful Read after the restart came after %d failed attempts", failures)
-	for i, k := range keys {
-		rec, err := s.Read(ctx, k)
-		if err != nil || len(rec.Data) != 1 || rec.Data[0] != byte(i) {
-			t.Errorf("record %d after the restart: %v, %v", i, rec.Data, err)
-		}
-	}
-	if err := s.Create(ctx, storetest.RandomKey(), store.Record{Expires: time.Now().Add(time.Hour)}); err != nil {
-		t.Errorf("Create after the restart: %v", err)
-	}
+	sqltest.ServerRestart(t, sqltest.Restart{
+		Server: "PostgreSQL",
+		Stop:   `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main stop`,
+		Start:  `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
+	}, func() *Store { return testStore(t, testPool(t), WithJanitorInterval(0)) })
 }

@@ -3,9 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,14 +38,7 @@ func allOps(ctx context.Context, s *Store) map[string]error {
 // error that says what failed and is no contract sentinel (a caller must
 // not take "down" for "not found" and start a fresh session over it).
 func TestServerDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // now nothing listens there
-
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1})
+	c := redis.NewClient(&redis.Options{Addr: storetest.ClosedAddr(t), MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1})
 	defer c.Close()
 	s := New(c)
 	for op, err := range allOps(context.Background(), s) {
@@ -68,31 +59,12 @@ func TestServerDown(t *testing.T) {
 // no goroutine is left behind.
 func TestSlowServerDeadline(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			cn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, cn) // hold it open, read nothing, answer nothing
-			mu.Unlock()
-		}
-	}()
+	// Registered first, so it runs last: after the silent server's own
+	// clean-up has closed its listener and connections.
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 
 	c := redis.NewClient(&redis.Options{
-		Addr:                  ln.Addr().String(),
+		Addr:                  storetest.Unresponsive(t),
 		ContextTimeoutEnabled: true,
 	})
 	s := New(c)
@@ -128,12 +100,4 @@ func TestSlowServerDeadline(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Errorf("client Close: %v", err)
 	}
-	ln.Close()
-	<-done
-	mu.Lock()
-	for _, cn := range conns {
-		cn.Close()
-	}
-	mu.Unlock()
-	goleak.VerifyNone(t, before)
 }

@@ -10,26 +10,10 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/b4f9cdbb/session/internal/sqlstore/sqltest"
 	"github.com/b4f9cdbb/session/store"
 	"github.com/b4f9cdbb/session/storetest"
 )
-
-// everyCall runs each Store method once with ctx and returns its errors.
-func everyCall(ctx context.Context, s *Store) map[string]error {
-	key := storetest.RandomKey()
-	rec := store.Record{Data: []byte("x"), Expires: time.Now().Add(time.Hour), UserID: "u", Version: 1}
-	errs := map[string]error{}
-	errs["Create"] = s.Create(ctx, key, rec)
-	_, errs["Read"] = s.Read(ctx, key)
-	errs["Update"] = s.Update(ctx, key, rec)
-	errs["CompareAndUpdate"] = s.CompareAndUpdate(ctx, key, rec)
-	errs["Delete"] = s.Delete(ctx, key)
-	_, errs["ListUser"] = s.ListUser(ctx, "u")
-	_, errs["DeleteUser"] = s.DeleteUser(ctx, "u")
-	_, errs["DeleteExpired"] = s.DeleteExpired(ctx)
-	errs["Migrate"] = s.Migrate(ctx)
-	return errs
-}
 
 // TestStoreDown: a database that cannot be opened is an error from Open,
 // and a store whose database is gone gives an error from every method,
@@ -50,15 +34,7 @@ func TestStoreDown(t *testing.T) {
 	if err := s.db.Close(); err != nil { // the database goes away under the store
 		t.Fatal(err)
 	}
-	for op, err := range everyCall(context.Background(), s) {
-		if err == nil {
-			t.Errorf("%s on a closed database: err = nil", op)
-			continue
-		}
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrConflict) {
-			t.Errorf("%s on a closed database: err = %v, which wraps a contract sentinel", op, err)
-		}
-	}
+	sqltest.AllFail(t, context.Background(), s, "on a closed database")
 
 	// A file that is not a database.
 	junk := filepath.Join(dir, "junk.db")
@@ -102,9 +78,5 @@ func TestSlowStoreDeadline(t *testing.T) {
 	if took > time.Second {
 		t.Errorf("Create while the write lock is held took %v with a 100 ms deadline", took)
 	}
-	for op, err := range everyCall(ctx, s) { // ctx is dead by now: each returns at once
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("%s: err = %v, want context.DeadlineExceeded", op, err)
-		}
-	}
+	sqltest.AllDeadline(t, ctx, s) // ctx is dead by now: each returns at once
 }

@@ -2,19 +2,16 @@ package sqlitestore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/b4f9cdbb/session/store"
+	"github.com/b4f9cdbb/session/internal/sqlstore/sqltest"
 	"github.com/b4f9cdbb/session/storetest"
 )
 
@@ -22,73 +19,48 @@ import (
 // outlives the tests.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func uniqueTable() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "session_test_" + hex.EncodeToString(b[:])
+// testDB returns a fresh database file in t.TempDir and a handle on it for
+// raw SQL, closed when the test ends.
+func testDB(t testing.TB) (path string, raw *sql.DB) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "sessions.db")
+	raw, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	return path, raw
+}
+
+// harness is the database file at path, for the shared SQL store tests:
+// tables are migrated through raw and the stores under test made by Open.
+func harness(path string, raw *sql.DB) sqltest.Harness[*Store, Option] {
+	return sqltest.Harness[*Store, Option]{
+		New:  func(opts ...Option) (*Store, error) { return New(raw, opts...) },
+		Open: func(opts ...Option) (*Store, error) { return Open(path, opts...) },
+		Leaks: func(t testing.TB) func() {
+			before := goleak.IgnoreCurrent()
+			return func() { goleak.VerifyNone(t, before) }
+		},
+	}.WithDB(raw)
 }
 
 // testStore opens a store on a fresh file in t.TempDir, migrated, and a
 // second handle on the same file for raw SQL. Both close when the test ends.
 func testStore(t testing.TB, opts ...Option) (*Store, *sql.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "sessions.db")
-	raw, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	table := uniqueTable()
-	// Migrate through a store without a janitor first, so that a test's fast
-	// janitor never runs before the table exists.
-	m, err := New(raw, WithTable(table), WithJanitorInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	s, err := Open(path, append([]Option{WithTable(table)}, opts...)...)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s, raw
+	path, raw := testDB(t)
+	return harness(path, raw).Store(t, opts...), raw
 }
 
-func TestConformance(t *testing.T) {
-	s, _ := testStore(t)
-	storetest.Run(t, s)
-}
-
-func TestMigrateIsIdempotent(t *testing.T) {
-	s, _ := testStore(t)
-	for i := 0; i < 2; i++ {
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatalf("Migrate again (%d): %v", i, err)
-		}
-	}
+// TestSQL runs the conformance suite and the tests every SQL store shares.
+func TestSQL(t *testing.T) {
+	sqltest.Run(t, func(t testing.TB) sqltest.Harness[*Store, Option] { return harness(testDB(t)) })
 }
 
 func TestOptionsAreValidated(t *testing.T) {
 	db := &sql.DB{} // never used: New must fail before touching it
-	bad := map[string]Option{
-		"empty table":       WithTable(""),
-		"injection":         WithTable(`sessions"; DROP TABLE users; --`),
-		"dotted":            WithTable("main.sessions"),
-		"leading digit":     WithTable("1sessions"),
-		"too long":          WithTable(strings.Repeat("a", 49)),
-		"negative interval": WithJanitorInterval(-time.Second),
-		"zero batch":        WithBatchSize(0),
-		"nil clock":         WithClock(nil),
-		"nil logger":        WithLogger(nil),
-	}
-	for name, opt := range bad {
-		if s, err := New(db, opt); err == nil {
-			_ = s.Close()
-			t.Errorf("%s: New succeeded, want an error", name)
-		}
-	}
+	sqltest.OptionsAreValidated(t, func(opts ...Option) (*Store, error) { return New(db, opts...) })
 	if _, err := New(nil); err == nil {
 		t.Error("New(nil): want an error")
 	}
@@ -142,116 +114,6 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 }
 
-func TestClockDecidesExpiry(t *testing.T) {
-	clk := storetest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	s, _ := testStore(t, WithClock(clk.Now), WithJanitorInterval(0))
-	ctx := context.Background()
-	key := storetest.RandomKey()
-	rec := store.Record{Data: []byte("x"), Created: clk.Now(), Updated: clk.Now(), Expires: clk.Now().Add(time.Minute), UserID: "u"}
-	if err := s.Create(ctx, key, rec); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Minute - time.Millisecond)
-	if _, err := s.Read(ctx, key); err != nil {
-		t.Fatalf("Read 1 ms before Expires: %v", err)
-	}
-	clk.Advance(time.Millisecond) // now == Expires: expired
-	if _, err := s.Read(ctx, key); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("Read at Expires: err = %v, want ErrNotFound", err)
-	}
-	if err := s.Update(ctx, key, rec); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("Update at Expires: err = %v, want ErrNotFound", err)
-	}
-	rec.Version = 1
-	if err := s.CompareAndUpdate(ctx, key, rec); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("CompareAndUpdate at Expires: err = %v, want ErrNotFound", err)
-	}
-	if list, err := s.ListUser(ctx, "u"); err != nil || len(list) != 0 {
-		t.Fatalf("ListUser at Expires = %v, %v; want none", list, err)
-	}
-}
-
-func TestVersionConflict(t *testing.T) {
-	s, _ := testStore(t)
-	ctx := context.Background()
-	key := storetest.RandomKey()
-	if err := s.Create(ctx, key, store.Record{Data: []byte("v1"), Expires: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Read(ctx, key)
-	if err != nil || got.Version != 1 {
-		t.Fatalf("Read after Create: version %d, err %v; want 1", got.Version, err)
-	}
-	if err := s.CompareAndUpdate(ctx, key, got); err != nil {
-		t.Fatalf("first CompareAndUpdate: %v", err)
-	}
-	if err := s.CompareAndUpdate(ctx, key, got); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("second CompareAndUpdate of version 1: err = %v, want ErrConflict", err)
-	}
-	got.Version = 1 << 63 // beyond a signed 64-bit integer: can never match
-	if err := s.CompareAndUpdate(ctx, key, got); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("CompareAndUpdate of version 2^63: err = %v, want ErrConflict", err)
-	}
-}
-
-func TestDeleteExpiredInBatches(t *testing.T) {
-	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	s, _ := testStore(t, WithClock(clk.Now), WithJanitorInterval(0), WithBatchSize(3))
-	ctx := context.Background()
-	live := storetest.RandomKey()
-	for i := 0; i < 10; i++ {
-		rec := store.Record{Data: []byte("old"), Expires: clk.Now().Add(time.Duration(i) * time.Second)}
-		if err := s.Create(ctx, storetest.RandomKey(), rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Create(ctx, live, store.Record{Data: []byte("new"), Expires: clk.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(10 * time.Second)
-	n, err := s.DeleteExpired(ctx)
-	if err != nil || n != 10 {
-		t.Fatalf("DeleteExpired = %d, %v; want 10, nil", n, err)
-	}
-	if _, err := s.Read(ctx, live); err != nil {
-		t.Fatalf("live record after DeleteExpired: %v", err)
-	}
-}
-
-func TestJanitorRemovesExpiredAndStops(t *testing.T) {
-	before := goleak.IgnoreCurrent()
-	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	s, raw := testStore(t, WithClock(clk.Now), WithJanitorInterval(10*time.Millisecond), WithBatchSize(2))
-	ctx := context.Background()
-	for i := 0; i < 5; i++ {
-		if err := s.Create(ctx, storetest.RandomKey(), store.Record{Expires: clk.Now().Add(time.Second)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clk.Advance(time.Hour)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var n int
-		if err := raw.QueryRowContext(ctx, "SELECT count(*) FROM "+s.Table()).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d expired rows still there after 5 s of a 10 ms janitor", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i := 0; i < 2; i++ { // Close is idempotent
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close %d: %v", i, err)
-		}
-	}
-	_ = raw.Close()
-	goleak.VerifyNone(t, before)
-}
-
 func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
 	s, raw := testStore(t, WithJanitorInterval(0))
 	ctx := context.Background()
@@ -290,7 +152,7 @@ func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
 	}
 	// A NULL where the schema forbids one: a table made by hand without
 	// the NOT NULL constraints (Migrate leaves an existing table alone).
-	loose := uniqueTable()
+	loose := sqltest.UniqueTable()
 	if _, err := raw.ExecContext(ctx, `CREATE TABLE `+loose+` ("key" BLOB PRIMARY KEY, data BLOB,
 		created BIGINT, updated BIGINT, expires BIGINT, user_id TEXT, version BIGINT)`); err != nil {
 		t.Fatal(err)
@@ -303,13 +165,5 @@ func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
 	insert(ls.Table(), key[:], 0, nil, 1)
 	if _, err := ls.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Read with NULL updated: err = %v, want ErrCorrupt", err)
-	}
-}
-
-func TestTimesBefore1970AreRefused(t *testing.T) {
-	s, _ := testStore(t, WithJanitorInterval(0))
-	rec := store.Record{Created: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), Expires: time.Now().Add(time.Hour)}
-	if err := s.Create(context.Background(), storetest.RandomKey(), rec); err == nil {
-		t.Fatal("Create with Created in 1969 succeeded, want an error")
 	}
 }
