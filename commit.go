@@ -13,7 +13,9 @@ import (
 
 // Commit saves the session and sets its cookie on w, with Vary: Cookie and
 // Cache-Control: no-cache="Set-Cookie" so that shared caches do not hand the
-// cookie to someone else. Call it before writing the response body. An
+// cookie to someone else. Call it before the handler's first WriteHeader or
+// Write: net/http ignores headers set after that, so the browser would not
+// get the cookie (Middleware turns that mistake into ErrHeadersWritten). An
 // unchanged session writes nothing and sets no cookie, unless its idle
 // timeout needs sliding or its cookie re-issuing under a new secret.
 //

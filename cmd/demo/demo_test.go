@@ -123,6 +123,9 @@ func testContract(t *testing.T, base string) {
 		if m := visits.FindStringSubmatch(body); m == nil || m[1] != string(rune('0'+i)) {
 			t.Fatalf("visit %d: %q", i, body)
 		}
+		if !strings.HasPrefix(body, "<!doctype html>") || !strings.Contains(body, "<title>Session demo</title>") {
+			t.Fatalf("page not rendered in the layout: %q", body)
+		}
 	}
 	if resp, body := c.do("GET", "/healthz", nil); resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("healthz: %d %q", resp.StatusCode, body)

@@ -13,7 +13,12 @@ body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0
 nav a{margin-right:1rem} .error{color:#b00020;font-weight:600} table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;font-size:.9rem} code{font-size:.8rem}
 form.inline{display:inline} label{display:block;margin:.5rem 0}
-</style></head><body>
+</style>
+<script>
+// A page restored from the back/forward cache would show what was true
+// before (say, the dashboard after logout): load it afresh instead.
+addEventListener("pageshow", e => { if (e.persisted) location.reload() })
+</script></head><body>
 <nav><a href="/">Home</a><a href="/login">Login</a><a href="/dashboard">Dashboard</a></nav>
 {{block "content" .}}{{end}}
 </body></html>`
@@ -52,7 +57,7 @@ var (
 
 func render(w http.ResponseWriter, t *template.Template, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := t.Execute(w, data); err != nil {
+	if err := t.ExecuteTemplate(w, "layout", data); err != nil {
 		http.Error(w, "rendering failed", http.StatusInternalServerError)
 	}
 }
