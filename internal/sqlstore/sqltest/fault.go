@@ -86,6 +86,28 @@ func SilentServer(t *testing.T, s Store) {
 	AllDeadline(t, ctx, s)
 }
 
+// Faults runs ServerDown and SilentServer as subtests, on stores that open
+// builds for a "server" at storetest.ClosedAddr and at
+// storetest.Unresponsive. open registers the closing of whatever handle it
+// makes with t.Cleanup; Faults closes the store. verifyNoLeaks, run after
+// every other clean-up of SilentServer, fails t if a goroutine is left.
+func Faults[S Store](t *testing.T, open func(t *testing.T, addr string) (S, error), verifyNoLeaks func(t testing.TB)) {
+	storeAt := func(t *testing.T, addr string) S {
+		t.Helper()
+		s, err := open(t, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	t.Run("ServerDown", func(t *testing.T) { ServerDown(t, storeAt(t, storetest.ClosedAddr(t))) })
+	t.Run("SilentServer", func(t *testing.T) {
+		t.Cleanup(func() { verifyNoLeaks(t) }) // runs after every other cleanup
+		SilentServer(t, storeAt(t, storetest.Unresponsive(t)))
+	})
+}
+
 // Restart names a server for ServerRestart: the shell commands that stop
 // and start it.
 type Restart struct {
