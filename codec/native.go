@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -171,8 +172,12 @@ func (c *native) AppendEncode(dst []byte, name string, p *Payload, now time.Time
 }
 
 func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
-	// The size is checked before anything is decoded or allocated.
-	if len(name)+len(value) > MaxCookieSize || len(value) == 0 {
+	// The size is checked before anything is decoded or allocated. CR and LF
+	// are refused with it: the base64 decoder skips them, so a value with
+	// line breaks added would otherwise pass as the token it was made from.
+	// (IndexByte is vectorised; a set scan cost a tenth of a decode.)
+	if len(name)+len(value) > MaxCookieSize || len(value) == 0 ||
+		strings.IndexByte(value, '\n') >= 0 || strings.IndexByte(value, '\r') >= 0 {
 		return Payload{}, ErrInvalid
 	}
 	// One allocation holds the encoded value, then the name prefix and the
@@ -183,10 +188,7 @@ func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
 	buf := appendNamePrefix(all[len(value):len(value)], name)
 	pre := len(buf)
 	n, err := b64.Decode(buf[pre:cap(buf)], src)
-	// The base64 decoder skips CR and LF: a value with line breaks added
-	// would pass as the token it was made from, but decodes to fewer bytes
-	// than its length promises, which is what this checks.
-	if err != nil || n != b64.DecodedLen(len(value)) {
+	if err != nil {
 		return Payload{}, ErrInvalid
 	}
 	buf = buf[:pre+n]
