@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +48,8 @@ func main() {
 		rounds = flag.Int("rounds", 3, "runs per implementation (interleaved); the median is reported")
 		only   = flag.String("only", "", "regexp: implementations to run (the floor always runs)")
 		script = flag.String("s", "wrk/cookie.lua", "the wrk script")
+		cpuOut = flag.String("cpuprofile", "", "write a CPU profile of the server during the runs of the implementations other than the floor")
+		memOut = flag.String("memprofile", "", "write an allocation profile of the server at the end")
 	)
 	flag.Parse()
 	if *dur <= 0 || *dur > 5*time.Minute || *rounds < 1 || *rounds > 20 {
@@ -81,7 +85,9 @@ func main() {
 			if skipped[a.Name] {
 				continue
 			}
+			stop := startCPUProfile(*cpuOut, a.Name != bench.Floor)
 			res, err := run(a, env, *script, *dur, *thr, *conns)
+			stop()
 			if errors.Is(err, bench.ErrSkip) {
 				fmt.Fprintf(os.Stderr, "%s: skipped (%s is not set)\n", a.Name, bench.EnvRedis)
 				skipped[a.Name] = true
@@ -95,6 +101,16 @@ func main() {
 		}
 	}
 
+	if *cpuOut != "" {
+		if err := writeCPUProfile(*cpuOut); err != nil {
+			fail(err)
+		}
+	}
+	if *memOut != "" {
+		if err := writeProfile("allocs", *memOut); err != nil {
+			fail(err)
+		}
+	}
 	floor := median(results[bench.Floor]).rps
 	fmt.Printf("wrk -t%d -c%d -d%s -s %s, ReadModifyWrite handler on 127.0.0.1, median of %d interleaved run(s).\n\n",
 		*thr, *conns, *dur, *script, *rounds)
@@ -232,6 +248,40 @@ func median(rs []result) result {
 		return 0
 	})
 	return s[len(s)/2]
+}
+
+// cpuProfile collects the CPU profile of several runs: pprof can profile
+// only one span at a time, so the spans are kept in memory and the last
+// one is written (with -only and one round there is one span).
+var cpuProfile bytes.Buffer
+
+// startCPUProfile profiles until the returned function is called, when
+// path is set and on is true.
+func startCPUProfile(path string, on bool) (stop func()) {
+	if path == "" || !on {
+		return func() {}
+	}
+	cpuProfile.Reset()
+	if err := pprof.StartCPUProfile(&cpuProfile); err != nil {
+		fail(err)
+	}
+	return pprof.StopCPUProfile
+}
+
+func writeCPUProfile(path string) error {
+	return os.WriteFile(path, cpuProfile.Bytes(), 0o644)
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func fail(err error) {

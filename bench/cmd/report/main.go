@@ -232,7 +232,7 @@ func peers(out io.Writer, t *table) {
 			if speed < 5 || ratio > 0.2 {
 				goal = "**missed**"
 			}
-			fmt.Fprintf(out, "| %s | %s (%s, %.0f allocs) | %s (%s, %.0f allocs) | %.1f× | 1/%.1f | %s |\n",
+			fmt.Fprintf(out, "| %s | %s (%s, %.0f allocs) | %s (%s, %.0f allocs) | %.2f× | 1/%.1f | %s |\n",
 				w, best, dur(bestT), peerAllocs.v, name, dur(v.v), al.v, speed, 1/ratio, goal)
 		}
 	}
