@@ -171,12 +171,13 @@ func (st *Storage[T]) fromPayload(s *Session[T], p *codec.Payload, now time.Time
 		s.loadErr = ErrExpired
 		return false
 	}
-	data := st.newDefaults()
-	if err := st.cfg.Serializer.Unmarshal(p.Data, &data); err != nil {
+	// s.data is already a fresh copy of the defaults: fields the stored
+	// data lacks keep their default. Only a failed decode needs another.
+	if err := st.cfg.Serializer.Unmarshal(p.Data, &s.data); err != nil {
+		s.data = st.newDefaults()
 		s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		return false
 	}
-	s.data = data
 	s.flash = p.Flash
 	s.created = p.Created
 	s.expires = p.Expires
