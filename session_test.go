@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/b4f9cdbb/session/codec"
 )
 
 // The behaviour checked by the Remix / React Router session test suites,
@@ -299,5 +301,31 @@ func TestLegacyCookie(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStoredDataOverDefaults(t *testing.T) {
+	def := testData{Count: 10, Tags: map[string]string{"a": "1"}}
+	cfg := Config[testData]{Default: def, Cookie: CookieOptions{Secrets: []string{secret1}}}
+	st := mustCookieStorage(t, cfg)
+	sealed, _ := codec.NewSealed(secret1)
+	load := func(data string) *Session[testData] {
+		now := time.Now()
+		v, err := sealed.AppendEncode(nil, "__session", &codec.Payload{Data: []byte(data), Created: now, Expires: now.Add(time.Hour)}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t)
+		b.cookies["__session"] = string(v)
+		return b.load(st)
+	}
+	// A field the stored data lacks (added to the type later) keeps its default.
+	if s := load(`{"count":3}`); s.IsNew() || s.Get().Count != 3 || s.Get().Tags["a"] != "1" {
+		t.Fatalf("stored data over defaults: %+v, new %v", s.Get(), s.IsNew())
+	}
+	// Data that decodes half-way leaves nothing of itself behind.
+	s := load(`{"count":5,"user":"not an object"}`)
+	if !s.IsNew() || !errors.Is(s.LoadError(), ErrCorrupt) || s.Get().Count != 10 || s.Get().User != nil {
+		t.Fatalf("half-decoded data: %+v, new %v, %v", s.Get(), s.IsNew(), s.LoadError())
 	}
 }
