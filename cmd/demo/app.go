@@ -176,15 +176,25 @@ type sessionRow struct {
 	Current bool
 }
 
-func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
+// signedIn loads the session of a page that needs a signed-in user. When
+// there is none it answers the request itself (a redirect to /login, or an
+// error) and ok is false.
+func (a *app) signedIn(w http.ResponseWriter, r *http.Request) (s *session.Session[Data], d Data, ok bool) {
 	s, err := a.sessions.Get(r)
 	if err != nil {
 		a.fail(w, r, err)
-		return
+		return nil, d, false
 	}
-	d := s.Get()
-	if d.User == nil {
+	if d = s.Get(); d.User == nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil, d, false
+	}
+	return s, d, true
+}
+
+func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
+	s, d, ok := a.signedIn(w, r)
+	if !ok {
 		return
 	}
 	page := struct {
@@ -232,14 +242,8 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 
 // revoke ends one of the signed-in user's own sessions.
 func (a *app) revoke(w http.ResponseWriter, r *http.Request) {
-	s, err := a.sessions.Get(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	d := s.Get()
-	if d.User == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	_, d, ok := a.signedIn(w, r)
+	if !ok {
 		return
 	}
 	key, err := store.ParseKey(r.PostFormValue("key"))
