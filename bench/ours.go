@@ -185,7 +185,11 @@ func openSessionRedis(env Env) (Handlers, func() error, error) {
 	for _, h := range env.RedisHooks {
 		client.AddHook(h)
 	}
-	st := redisstore.New(client, redisstore.WithPrefix(randomPrefix("session")))
+	st, err := redisstore.New(client, redisstore.WithPrefix(randomPrefix("session")))
+	if err != nil {
+		_ = client.Close()
+		return Handlers{}, nil, err
+	}
 	return serverSide(st, func() error {
 		err := deletePrefix(client, st.Prefix())
 		return errors.Join(err, client.Close())

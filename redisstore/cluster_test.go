@@ -29,7 +29,7 @@ func conformanceOn(t *testing.T, client redis.UniversalClient, primaries func(fu
 	if err := client.Ping(ctx).Err(); err != nil {
 		t.Fatalf("cannot reach the servers: %v", err)
 	}
-	s := New(client, WithPrefix(testPrefix()))
+	s := mustNew(t, client, WithPrefix(testPrefix()))
 	t.Cleanup(func() { primaries(func(n *redis.Client) { deletePrefix(t, n, s.Prefix()) }) })
 	storetest.Run(t, s)
 	return s

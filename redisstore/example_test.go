@@ -20,14 +20,18 @@ func ExampleNew() {
 	})
 	defer client.Close() // the client is yours; the store never closes it
 
-	st := redisstore.New(client, redisstore.WithPrefix("myapp:session:"))
+	st, err := redisstore.New(client, redisstore.WithPrefix("myapp:session:"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var key store.Key // the session layer passes SHA-256(session ID)
 	key[0] = 1
 	now := time.Now()
-	err := st.Create(ctx, key, store.Record{
+	err = st.Create(ctx, key, store.Record{
 		Data:    []byte(`{"count":1}`),
 		Created: now,
 		Updated: now,
@@ -51,7 +55,12 @@ func ExampleNew_cluster() {
 		ContextTimeoutEnabled: true,
 	})
 	defer client.Close()
-	_ = redisstore.New(client)
+	st, err := redisstore.New(client)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = st // session.NewStorage(st, cfg)
 }
 
 // Redis Sentinel: a failover client follows the primary that the
@@ -63,14 +72,23 @@ func ExampleNew_sentinel() {
 		ContextTimeoutEnabled: true,
 	})
 	defer client.Close()
-	_ = redisstore.New(client)
+	st, err := redisstore.New(client)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = st // session.NewStorage(st, cfg)
 }
 
 // Sign out everywhere: list a user's sessions, then revoke them all.
 func ExampleStore_DeleteUser() {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 	defer client.Close()
-	st := redisstore.New(client)
+	st, err := redisstore.New(client)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	ctx := context.Background()
 	sessions, err := st.ListUser(ctx, "alice")

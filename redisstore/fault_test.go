@@ -40,7 +40,7 @@ func allOps(ctx context.Context, s *Store) map[string]error {
 func TestServerDown(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: storetest.ClosedAddr(t), MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1})
 	defer c.Close()
-	s := New(c)
+	s := mustNew(t, c)
 	for op, err := range allOps(context.Background(), s) {
 		switch {
 		case err == nil:
@@ -67,7 +67,7 @@ func TestSlowServerDeadline(t *testing.T) {
 		Addr:                  storetest.Unresponsive(t),
 		ContextTimeoutEnabled: true,
 	})
-	s := New(c)
+	s := mustNew(t, c)
 
 	ops := []struct {
 		name string

@@ -56,7 +56,7 @@ func testPrefix() string {
 func newTestStore(tb testing.TB, hooks ...redis.Hook) (*Store, *redis.Client) {
 	tb.Helper()
 	c := testClient(tb, hooks...)
-	s := New(c, WithPrefix(testPrefix()))
+	s := mustNew(tb, c, WithPrefix(testPrefix()))
 	tb.Cleanup(func() { deletePrefix(tb, c, s.Prefix()) })
 	return s, c
 }
@@ -116,4 +116,14 @@ func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		h.n.Add(1)
 		return next(ctx, cmds)
 	}
+}
+
+// mustNew is New for tests, which have no use for a configuration error.
+func mustNew(t testing.TB, c redis.UniversalClient, opts ...Option) *Store {
+	t.Helper()
+	s, err := New(c, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -63,23 +63,23 @@ func WithClock(now func() time.Time) Option {
 // ContextTimeoutEnabled: true so that context deadlines bound network waits
 // (see the package documentation).
 //
-// New panics if client is nil or the prefix contains a hash-tag brace: both
-// are programming errors, caught on the first run rather than in production.
-func New(client redis.UniversalClient, opts ...Option) *Store {
+// New fails if client is nil or the prefix contains a hash-tag brace,
+// which would put a session's keys in different Cluster slots.
+func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		panic("redisstore: New called with a nil client")
+		return nil, errors.New("redisstore: New needs a client, got nil")
 	}
 	s := &Store{client: client, prefix: DefaultPrefix, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	if strings.ContainsAny(s.prefix, "{}") {
-		panic(fmt.Sprintf("redisstore: prefix %q contains '{' or '}', which would break Redis Cluster hash tags", s.prefix))
+		return nil, fmt.Errorf("redisstore: prefix %q contains '{' or '}', which would break Redis Cluster hash tags; choose one without braces", s.prefix)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	return s, nil
 }
 
 // Prefix returns the prefix of every key the store writes, for clean-up

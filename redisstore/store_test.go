@@ -325,21 +325,17 @@ func TestKeyLayout(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	mustPanic := func(what string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s did not panic", what)
-			}
-		}()
-		f()
+	if _, err := New(nil); err == nil {
+		t.Error("New(nil) succeeded")
 	}
-	mustPanic("New(nil)", func() { New(nil) })
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer c.Close()
-	mustPanic("a prefix with a brace", func() { New(c, WithPrefix("app:{x}:")) })
-	if got := New(c).Prefix(); got != DefaultPrefix {
-		t.Errorf("default prefix = %q, want %q", got, DefaultPrefix)
+	if _, err := New(c, WithPrefix("app:{x}:")); err == nil || !strings.Contains(err.Error(), "hash tags") {
+		t.Errorf("a prefix with a brace: %v", err)
+	}
+	s, err := New(c)
+	if err != nil || s.Prefix() != DefaultPrefix {
+		t.Errorf("default prefix = %v, %v; want %q", s, err, DefaultPrefix)
 	}
 }
 
@@ -374,7 +370,7 @@ func TestReadChecksExpiresOnItsClock(t *testing.T) {
 	ctx := context.Background()
 	s, c := newTestStore(t)
 	clock := storetest.NewClock(time.Now())
-	s2 := New(c, WithPrefix(s.Prefix()), WithClock(clock.Now))
+	s2 := mustNew(t, c, WithPrefix(s.Prefix()), WithClock(clock.Now))
 	key := storetest.RandomKey()
 	rec := record("clock-user", "x", time.Hour)
 	if err := s2.Create(ctx, key, rec); err != nil {

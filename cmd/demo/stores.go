@@ -76,7 +76,12 @@ func openStore(ctx context.Context, name, dsn string) (store.Store, func(), erro
 			client.Close()
 			return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
 		}
-		return redisstore.New(client), func() { client.Close() }, nil
+		s, err := redisstore.New(client)
+		if err != nil {
+			client.Close()
+			return nil, nil, err
+		}
+		return s, func() { client.Close() }, nil
 	case "postgres":
 		pool, err := pgxpool.New(ctx, dsn)
 		if err != nil {
