@@ -5,7 +5,10 @@
 #
 #   bench/run.sh                      # COUNT=10, about 10 minutes on 2 cores
 #   COUNT=3 BENCHTIME=200ms bench/run.sh   # a quick look
-#   PARTS="peers" bench/run.sh        # only some of: peers core stores
+#   PARTS="peers" bench/run.sh        # only some of: peers core stores load
+#
+# "load" is bench/load.sh (wrk; installs nothing, says so if wrk is
+# missing): with the default PARTS this one command makes every table.
 #
 # Redis-, PostgreSQL- and MySQL-backed benchmarks run when their
 # SESSION_TEST_* variable is set, or when the server answers on its default
@@ -20,7 +23,7 @@ mkdir -p "$out"
 COUNT=${COUNT:-10}
 STORE_COUNT=${STORE_COUNT:-6}
 BENCHTIME=${BENCHTIME:-500ms}
-PARTS=${PARTS:-peers core stores}
+PARTS=${PARTS:-peers core stores load}
 BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da
 benchstat() { (cd "$out" && go run "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION" "$@"); }
 
@@ -79,6 +82,9 @@ if has stores; then
 	} >"$out/stores.md"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+if has load; then
+	"$bench/load.sh"
+fi
 
 {
 	echo "# Benchmark results"
@@ -100,5 +106,9 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 		echo '```'
 		echo '</details>'
 	done
+	if has load && [ -f "$out/load.md" ]; then
+		echo
+		cat "$out/load.md"
+	fi
 } >"$out/benchmarks.md"
 echo "wrote $out/benchmarks.md" >&2
