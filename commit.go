@@ -45,6 +45,9 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, 
 	if s.destroyed {
 		return "", fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
 	}
+	if s.failed != nil {
+		return "", fmt.Errorf("not committing a session that could not be loaded: %w", s.failed)
+	}
 	now := st.cfg.Now()
 	if !s.changed && !s.stale && !st.needsSlide(s, now) {
 		if s.clear {

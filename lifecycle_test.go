@@ -269,6 +269,12 @@ func TestStoreDown(t *testing.T) {
 		t.Fatal("Set-Cookie despite a failed commit")
 	}
 	spy.fail.Store(nil)
+	// The store is back, but the empty session of the failed load must not
+	// replace the user's cookie.
+	w = httptest.NewRecorder()
+	if err := st.Commit(r.Context(), w, s); !errors.Is(err, down) || len(w.Header().Values("Set-Cookie")) != 0 {
+		t.Fatalf("Commit of a session whose load failed = %v, Set-Cookie %q", err, w.Header().Values("Set-Cookie"))
+	}
 	if got := b.load(st).Get().Count; got != 1 {
 		t.Fatalf("stored session damaged by the outage: count %d", got)
 	}

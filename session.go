@@ -34,6 +34,7 @@ type Session[T any] struct {
 	clear     bool   // the request's cookie must be cleared (duplicates)
 	legacy    string // name of a legacy cookie to clear on commit
 	loadErr   error
+	failed    error // the store failed while loading: never commit this session
 }
 
 func (s *Session[T]) serializer() Serializer { return s.ser }

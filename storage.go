@@ -85,6 +85,8 @@ func (st *Storage[T]) deadline(created, now time.Time) time.Time {
 // Session.LoadError says why). The session is never nil. The error is
 // non-nil only when the store failed: the request should then fail too
 // (5xx), since the user may well have a session that could not be read.
+// Such a session can be read but not committed: Commit refuses it, so that
+// a passing outage cannot replace the user's cookie with an empty session.
 func (st *Storage[T]) Get(r *http.Request) (*Session[T], error) {
 	return st.load(r.Context(), r.Header)
 }
@@ -139,7 +141,8 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 	}
 	if err != nil {
 		st.cfg.Logger.Error("session: store read failed", "key", key.String(), "err", err)
-		return s, fmt.Errorf("session: reading the session from the store: %w", err)
+		s.failed = fmt.Errorf("session: reading the session from the store: %w", err)
+		return s, s.failed
 	}
 	if !now.Before(rec.Expires) {
 		s.loadErr = ErrExpired
