@@ -70,14 +70,14 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, 
 		if err != nil {
 			return "", err
 		}
-		st.committed(s, now, expires)
+		committed(s, expires)
 		return v, nil
 	}
 	wantCookie := !s.hasRecord || s.stale || s.persistent || s.clear
 	if err := st.save(ctx, s, &p, now); err != nil {
 		return "", err
 	}
-	st.committed(s, now, expires)
+	committed(s, expires)
 	if !wantCookie {
 		return "", nil
 	}
@@ -97,13 +97,18 @@ func (st *Storage[T]) needsSlide(s *Session[T], now time.Time) bool {
 	return st.deadline(s.created, now).Sub(s.expires) >= st.cfg.IdleTimeout/10
 }
 
-func (st *Storage[T]) committed(s *Session[T], now, expires time.Time) {
+// committed records that s was saved with this expiry.
+func committed[T any](s *Session[T], expires time.Time) {
 	s.changed, s.stale, s.clear, s.isNew = false, false, false, false
 	s.expires = expires
 }
 
 func (st *Storage[T]) encodeCookie(p *codec.Payload, now, expires time.Time) (string, error) {
-	buf := make([]byte, 0, 256+len(p.Data))
+	// Room for the encoded value (base64 and the token's own bytes add about
+	// a third to the payload) and the attributes, so that no append grows
+	// the buffer on the way.
+	size := len(st.cookie.name) + 1 + codec.PayloadSize(p)*3/2 + 128 + len(st.cookie.pre) + len(st.cookie.post) + 64
+	buf := make([]byte, 0, size)
 	buf = st.cookie.appendStart(buf)
 	buf, err := st.cfg.Codec.AppendEncode(buf, st.cookie.name, p, now)
 	if err != nil {

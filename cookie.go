@@ -39,8 +39,8 @@ func eachCookie(h http.Header, name string, fn func(value string) bool) {
 // expiredDate is the Expires attribute of a deletion cookie.
 const expiredDate = "Thu, 01 Jan 1970 00:00:00 GMT"
 
-// appendSetCookie appends "name=" to dst; the caller appends the value and
-// then calls finishSetCookie.
+// appendStart appends "name=" to dst; the caller appends the value and
+// then calls appendAttrs.
 func (c *cookieSpec) appendStart(dst []byte) []byte {
 	dst = append(dst, c.name...)
 	return append(dst, '=')

@@ -10,7 +10,7 @@ import "fmt"
 // SetFlash sets the flash value called key. It returns an error only if the
 // serializer cannot encode v.
 func SetFlash[V, T any](s *Session[T], key string, v V) error {
-	b, err := s.serializer().Marshal(v)
+	b, err := s.ser.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("session: encoding flash %q: %w", key, err)
 	}
@@ -32,7 +32,7 @@ func TakeFlash[V, T any](s *Session[T], key string) (v V, ok bool) {
 	}
 	delete(s.flash, key)
 	s.changed = true
-	if err := s.serializer().Unmarshal(b, &v); err != nil {
+	if err := s.ser.Unmarshal(b, &v); err != nil {
 		var zero V
 		return zero, false
 	}

@@ -37,8 +37,6 @@ type Session[T any] struct {
 	failed    error // the store failed while loading: never commit this session
 }
 
-func (s *Session[T]) serializer() Serializer { return s.ser }
-
 // Get returns a copy of the session's data. A T that holds pointers, maps
 // or slices shares them with the session: change those only inside Update.
 func (s *Session[T]) Get() T { return s.data }
