@@ -46,7 +46,7 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, 
 		return "", fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
 	}
 	if s.failed != nil {
-		return "", fmt.Errorf("not committing a session that could not be loaded: %w", s.failed)
+		return "", fmt.Errorf("session: not committing a session that failed to load or regenerate: %w", s.failed)
 	}
 	now := st.cfg.Now()
 	if !s.changed && !s.stale && !st.needsSlide(s, now) {
@@ -188,7 +188,7 @@ func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Ses
 // setting it.
 func (st *Storage[T]) DestroyHeader(ctx context.Context, s *Session[T]) (string, error) {
 	if st.store != nil && s.hasRecord {
-		if err := st.store.Delete(ctx, s.key); err != nil {
+		if _, err := st.store.Delete(ctx, s.key); err != nil {
 			return "", fmt.Errorf("session: deleting the session from the store: %w", err)
 		}
 	}
@@ -205,10 +205,28 @@ func (st *Storage[T]) DestroyHeader(ctx context.Context, s *Session[T]) (string,
 //
 // With cookie storage it re-issues the cookie; the old cookie cannot be
 // revoked (see the README's security model).
+//
+// Regenerate fails with ErrSessionDestroyed when another request revoked or
+// destroyed the session after this one loaded it (it is not brought back
+// under a new ID), and with the store's error when the old record could not
+// be deleted. After any error the session can no longer be committed, so a
+// handler that ignores the error cannot sign a user in under the old, maybe
+// planted, ID.
 func (st *Storage[T]) Regenerate(ctx context.Context, s *Session[T]) error {
+	if s.failed != nil {
+		return fmt.Errorf("session: cannot regenerate: %w", s.failed)
+	}
 	if st.store != nil && s.hasRecord {
-		if err := st.store.Delete(ctx, s.key); err != nil {
-			return fmt.Errorf("session: deleting the old session record: %w", err)
+		// Delete reports, atomically with the removal, whether the record
+		// was still live: that is how a revoke by another request is seen.
+		live, err := st.store.Delete(ctx, s.key)
+		switch {
+		case err != nil:
+			s.failed = fmt.Errorf("session: deleting the old session record: %w", err)
+			return s.failed
+		case !live:
+			s.failed = fmt.Errorf("%w: it was revoked or ended by another request before Regenerate", ErrSessionDestroyed)
+			return s.failed
 		}
 	}
 	s.hasRecord, s.id, s.key, s.version = false, "", store.Key{}, 0

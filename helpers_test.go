@@ -128,10 +128,10 @@ func (s *spyStore) Update(ctx context.Context, key store.Key, rec store.Record) 
 	return s.Store.Update(ctx, key, rec)
 }
 
-func (s *spyStore) Delete(ctx context.Context, key store.Key) error {
+func (s *spyStore) Delete(ctx context.Context, key store.Key) (bool, error) {
 	s.deletes.Add(1)
 	if err := s.gate(ctx, key); err != nil {
-		return err
+		return false, err
 	}
 	return s.Store.Delete(ctx, key)
 }

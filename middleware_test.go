@@ -80,7 +80,7 @@ func (s *mwStore) Update(ctx context.Context, k store.Key, r store.Record) error
 	return s.Store.Update(ctx, k, r)
 }
 
-func (s *mwStore) Delete(ctx context.Context, k store.Key) error {
+func (s *mwStore) Delete(ctx context.Context, k store.Key) (bool, error) {
 	s.deletes.Add(1)
 	return s.Store.Delete(ctx, k)
 }

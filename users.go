@@ -36,7 +36,8 @@ func (st *Storage[T]) RevokeSession(ctx context.Context, key store.Key) error {
 	if st.store == nil {
 		return fmt.Errorf("%w: cookie storage keeps no sessions to revoke", ErrNotSupported)
 	}
-	return st.store.Delete(ctx, key)
+	_, err := st.store.Delete(ctx, key)
+	return err
 }
 
 // RevokeUser ends every session of a user ("sign out everywhere") and

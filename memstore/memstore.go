@@ -238,16 +238,19 @@ func (s *Store) update(ctx context.Context, op string, key store.Key, rec store.
 
 // Delete removes the record under key. Deleting an absent key is not an
 // error, so a logout can be retried safely.
-func (s *Store) Delete(ctx context.Context, key store.Key) error {
+func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: delete: %w", err)
+		return false, fmt.Errorf("memstore: delete: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.records[key]; ok {
-		s.remove(e)
+	e, ok := s.records[key]
+	if !ok {
+		return false, nil
 	}
-	return nil
+	live := s.clock().Before(e.rec.Expires)
+	s.remove(e)
+	return live, nil
 }
 
 // ListUser returns the live sessions of userID. It looks only at that

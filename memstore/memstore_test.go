@@ -192,7 +192,7 @@ func TestHeapStaysConsistent(t *testing.T) {
 			_ = s.Update(ctx, keys[i/2], rec(c, "v", time.Duration(i%11+1)*time.Minute))
 		}
 		if i%5 == 0 {
-			_ = s.Delete(ctx, keys[i/3])
+			_, _ = s.Delete(ctx, keys[i/3])
 		}
 		if i%7 == 0 {
 			c.Advance(time.Minute)

@@ -20,7 +20,17 @@
 //     or expired, and never creates a record. This is what stops a slow
 //     request that commits after a logout from bringing the session back.
 //     Update replaces every field of the record, Created included.
-//   - Delete is idempotent: deleting an absent key is not an error.
+//   - Delete is idempotent: deleting an absent key is not an error. It
+//     reports whether it removed a live record, decided atomically with the
+//     removal (one statement, one script, one locked section), never by a
+//     Read followed by a Delete. That answer is what lets the session layer
+//     refuse to regenerate a session that another request revoked or
+//     destroyed meanwhile.
+//   - A record the store cannot decode is reported as ErrCorrupt by Read,
+//     never as ErrNotFound; Delete removes it like any other record.
+//     ListUser skips corrupt records of the user (and may delete them), and
+//     DeleteUser deletes them without counting them, so one bad record
+//     never fails the listing of a user's other sessions.
 //   - Every method honours ctx: a cancelled or expired context returns
 //     promptly an error that wraps context.Canceled or
 //     context.DeadlineExceeded (drivers differ in which they report).
@@ -117,8 +127,9 @@ type Store interface {
 	Read(ctx context.Context, key Key) (Record, error)
 	// Update replaces the live record under key, or returns ErrNotFound.
 	Update(ctx context.Context, key Key, rec Record) error
-	// Delete removes the record under key; an absent key is not an error.
-	Delete(ctx context.Context, key Key) error
+	// Delete removes the record under key and reports whether a live
+	// (unexpired) record was there; an absent key is not an error.
+	Delete(ctx context.Context, key Key) (deleted bool, err error)
 }
 
 // Versioned is implemented by stores that can detect a lost update: two
@@ -147,8 +158,25 @@ type Info struct {
 type UserIndex interface {
 	Store
 	// ListUser returns the live sessions of userID, in no particular order.
+	// Corrupt records are left out (a store may delete them on the way).
 	ListUser(ctx context.Context, userID string) ([]Info, error)
-	// DeleteUser deletes every session of userID and reports how many live
-	// sessions it ended.
+	// DeleteUser deletes every session of userID, corrupt ones included,
+	// and reports how many live, readable sessions it ended.
 	DeleteUser(ctx context.Context, userID string) (int, error)
+}
+
+// Maintenance is implemented by stores that support an operator's tasks
+// (the sessionctl command, scheduled jobs). Every store in this project
+// implements it.
+type Maintenance interface {
+	// DeleteExpired deletes the expired records now, without waiting for
+	// the store's background janitor, and reports how many it deleted. A
+	// store that expires records natively (Redis) returns 0, and says so
+	// with a method ExpiresNatively() bool that returns true.
+	DeleteExpired(ctx context.Context) (int, error)
+	// Count reports how many live records the store holds.
+	Count(ctx context.Context) (int, error)
+	// DeleteAll deletes every record the store holds (every user is signed
+	// out) and reports how many live records it ended.
+	DeleteAll(ctx context.Context) (int, error)
 }

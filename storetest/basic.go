@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,7 +73,7 @@ func testCreateInsertOnly(t *testing.T, s store.Store) {
 	checkRecord(t, "Read after the refused Create", mustRead(t, s, key), first)
 
 	t.Run("AfterDeleteCreateWorksAgain", func(t *testing.T) {
-		noErr(t, "Delete", s.Delete(ctx, key))
+		noErr(t, "Delete", del(s, ctx, key))
 		third := newRecord("", "third", time.Hour)
 		noErr(t, "Create after Delete", s.Create(ctx, key, third))
 		checkRecord(t, "Read after re-Create", mustRead(t, s, key), third)
@@ -91,7 +92,7 @@ func testUpdateOnly(t *testing.T, s store.Store) {
 		key := RandomKey()
 		mustCreate(t, s, key, newRecord(randomUserID(), "alive", time.Hour))
 		mustRead(t, s, key) // R1 loads the session
-		noErr(t, "Delete", s.Delete(ctx, key))
+		noErr(t, "Delete", del(s, ctx, key))
 		// R1 commits after the logout: it must not bring the session back.
 		err := s.Update(ctx, key, newRecord(randomUserID(), "resurrected", time.Hour))
 		wantErr(t, "Update after Delete", err, store.ErrNotFound)
@@ -111,15 +112,15 @@ func testUpdateOnly(t *testing.T, s store.Store) {
 func testDeleteIdempotent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	key := RandomKey()
-	noErr(t, "Delete of a key never written", s.Delete(ctx, key))
+	noErr(t, "Delete of a key never written", del(s, ctx, key))
 	mustCreate(t, s, key, newRecord(randomUserID(), "x", time.Hour))
 	other := RandomKey()
 	otherRec := newRecord(randomUserID(), "bystander", time.Hour)
 	mustCreate(t, s, other, otherRec)
 
-	noErr(t, "Delete", s.Delete(ctx, key))
+	noErr(t, "Delete", del(s, ctx, key))
 	wantNotFound(t, s, key, "after Delete")
-	noErr(t, "second Delete", s.Delete(ctx, key))
+	noErr(t, "second Delete", del(s, ctx, key))
 	wantNotFound(t, s, key, "after second Delete")
 	checkRecord(t, "Read of another key after Delete", mustRead(t, s, other), otherRec)
 }
@@ -147,5 +148,50 @@ func testDataIsolation(t *testing.T, s store.Store) {
 	upd.Data[0] = 'Z'
 	if got := mustRead(t, s, key); !bytes.Equal(got.Data, wantUpd) {
 		t.Errorf("after the caller changed the slice it passed to Update: Data = %q, want %q", got.Data, wantUpd)
+	}
+}
+
+// testDeleteReports: Delete says whether it removed a live record. The
+// session layer relies on it to notice, atomically, that a session it is
+// regenerating was revoked by another request.
+func testDeleteReports(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	key := RandomKey()
+	if ok, err := s.Delete(ctx, key); err != nil || ok {
+		t.Errorf("Delete of a key never written = %v, %v; want false, nil", ok, err)
+	}
+	mustCreate(t, s, key, newRecord(randomUserID(), "live", time.Hour))
+	if ok, err := s.Delete(ctx, key); err != nil || !ok {
+		t.Errorf("Delete of a live record = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := s.Delete(ctx, key); err != nil || ok {
+		t.Errorf("second Delete = %v, %v; want false, nil (the record was already gone)", ok, err)
+	}
+	dead := RandomKey()
+	mustCreate(t, s, dead, newRecord(randomUserID(), "born dead", -time.Second))
+	if ok, err := s.Delete(ctx, dead); err != nil || ok {
+		t.Errorf("Delete of an expired record = %v, %v; want false, nil (an expired session is not live)", ok, err)
+	}
+	wantNotFound(t, s, dead, "after Delete of an expired record")
+
+	// Of many Deletes racing for one live record, exactly one removed it.
+	for round := range 20 {
+		key := RandomKey()
+		mustCreate(t, s, key, newRecord("", "contested", time.Hour))
+		var won atomic.Int32
+		var e errs
+		runWorkers(8, func(w int) {
+			ok, err := s.Delete(ctx, key)
+			if err != nil {
+				e.add("worker %d: Delete: %v", w, err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
+		e.report(t)
+		if n := won.Load(); n != 1 {
+			t.Fatalf("round %d: %d of 8 racing Deletes reported removing the live record, want exactly 1 (the report must be atomic with the removal)", round, n)
+		}
 	}
 }

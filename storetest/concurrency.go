@@ -103,7 +103,7 @@ func testDistinctKeys(t *testing.T, s store.Store) {
 		}
 		deleted := w%2 == 1
 		if deleted {
-			if err := s.Delete(ctx, key); err != nil {
+			if _, err := s.Delete(ctx, key); err != nil {
 				e.add("worker %d: Delete: %v", w, err)
 			}
 		}
@@ -178,7 +178,7 @@ func testSharedKeys(t *testing.T, s store.Store) {
 					e.add("worker %d: Update: %v (want nil or store.ErrNotFound)", w, err)
 				}
 			case 3:
-				if err := s.Delete(ctx, key); err != nil {
+				if _, err := s.Delete(ctx, key); err != nil {
 					e.add("worker %d: Delete: %v", w, err)
 				}
 			}
@@ -227,7 +227,7 @@ func testUpdateRacingDelete(t *testing.T, s store.Store) {
 		var e errs
 		runWorkers(workers, func(w int) {
 			if w == 0 {
-				if err := s.Delete(ctx, key); err != nil {
+				if _, err := s.Delete(ctx, key); err != nil {
 					e.add("Delete: %v", err)
 				}
 				return

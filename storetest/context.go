@@ -78,7 +78,7 @@ func testContext(t *testing.T, s store.Store) {
 			err, took = timed(func() error { return s.Update(ctx, key, newRecord("", "changed", time.Hour)) })
 			wantCtxErr(t, "Update", err, dc.want, took)
 
-			err, took = timed(func() error { return s.Delete(ctx, key) })
+			err, took = timed(func() error { _, err := s.Delete(ctx, key); return err })
 			wantCtxErr(t, "Delete", err, dc.want, took)
 
 			if v, ok := s.(store.Versioned); ok {
@@ -96,7 +96,7 @@ func testContext(t *testing.T, s store.Store) {
 			}
 			// None of the refused calls may have changed anything.
 			checkRecord(t, "Read with a live context after the refused calls", mustRead(t, s, key), live)
-			noErr(t, "Delete with a live context", s.Delete(bg, key))
+			noErr(t, "Delete with a live context", del(s, bg, key))
 		})
 	}
 }

@@ -49,7 +49,7 @@ func testExpiry(t *testing.T, s store.Store) {
 		default:
 			t.Errorf("Create over an expired record: %v, want nil or store.ErrExists", err)
 		}
-		noErr(t, "Delete", s.Delete(ctx, key))
+		noErr(t, "Delete", del(s, ctx, key))
 		wantNotFound(t, s, key, "after Delete")
 	})
 	t.Run("CreatedAlreadyExpired", func(t *testing.T) {

@@ -35,18 +35,43 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// Run runs the whole conformance suite against s as subtests of t.
+// Option adds what a store's own test knows to the suite, such as how to
+// damage a record behind the store's back.
+type Option func(*options)
+
+type options struct {
+	corrupt func(ctx context.Context, key store.Key) error
+}
+
+// WithCorrupt gives the suite a way to damage the record stored under key
+// directly in the backend (truncate its file, write junk into its row or
+// hash), the way a bug, a disk fault or a hand edit would. The suite then
+// checks that the store reports such a record as store.ErrCorrupt, that it
+// never blocks the user's other sessions, and that the session layer
+// replaces it with a fresh session instead of failing the request.
+func WithCorrupt(fn func(ctx context.Context, key store.Key) error) Option {
+	return func(o *options) { o.corrupt = fn }
+}
+
+// Run runs the whole conformance suite against s as subtests of t: the
+// store contract first, then the session layer (package session) on top of
+// s, which is where revocation, regeneration and concurrent requests meet.
 //
 // Subtests do not call s.Close or remove what they wrote beyond what the
 // test itself needs; the caller owns s. Records the suite leaves behind
 // expire within an hour.
-func Run(t *testing.T, s store.Store) {
+func Run(t *testing.T, s store.Store, opts ...Option) {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, s) })
 	t.Run("ReadUnknownKeyIsNotFound", func(t *testing.T) { testReadUnknown(t, s) })
 	t.Run("CreateIsInsertOnly", func(t *testing.T) { testCreateInsertOnly(t, s) })
 	t.Run("UpdateIsUpdateOnly", func(t *testing.T) { testUpdateOnly(t, s) })
 	t.Run("DeleteIsIdempotent", func(t *testing.T) { testDeleteIdempotent(t, s) })
+	t.Run("DeleteReportsLiveRecord", func(t *testing.T) { testDeleteReports(t, s) })
 	t.Run("CallerCannotMutateStoredData", func(t *testing.T) { testDataIsolation(t, s) })
 	t.Run("Expiry", func(t *testing.T) { testExpiry(t, s) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, s) })
@@ -65,6 +90,20 @@ func Run(t *testing.T, s store.Store) {
 		}
 		testUserIndex(t, u)
 	})
+	t.Run("Maintenance", func(t *testing.T) {
+		m, ok := s.(store.Maintenance)
+		if !ok {
+			t.Skip("store does not implement store.Maintenance")
+		}
+		testMaintenance(t, s, m)
+	})
+	t.Run("Corrupt", func(t *testing.T) {
+		if o.corrupt == nil {
+			t.Skip("no storetest.WithCorrupt given: the store's test cannot damage a record")
+		}
+		testCorrupt(t, s, o.corrupt)
+	})
+	t.Run("Session", func(t *testing.T) { testSession(t, s, &o) })
 }
 
 // RandomKey returns a fresh key from crypto/rand. Keys drawn from it never
@@ -188,4 +227,11 @@ func noErr(t *testing.T, op string, err error) {
 	if err != nil {
 		t.Errorf("%s: unexpected error: %v", op, err)
 	}
+}
+
+// del deletes key and returns only the error, for the many checks that do
+// not care whether a live record was there.
+func del(s store.Store, ctx context.Context, key store.Key) error {
+	_, err := s.Delete(ctx, key)
+	return err
 }

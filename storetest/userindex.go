@@ -108,7 +108,7 @@ func testUserIndex(t *testing.T, s store.UserIndex) {
 		delete(a, out)
 		checkList(t, s, alice, a)
 
-		noErr(t, "Delete", s.Delete(ctx, anonKey))
+		noErr(t, "Delete", del(s, ctx, anonKey))
 		delete(a, anonKey)
 		checkList(t, s, alice, a)
 

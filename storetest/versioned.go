@@ -75,7 +75,7 @@ func testVersioned(t *testing.T, s store.Versioned) {
 		key := RandomKey()
 		mustCreate(t, s, key, newRecord(randomUserID(), "alive", time.Hour))
 		r1 := mustRead(t, s, key)
-		noErr(t, "Delete", s.Delete(ctx, key))
+		noErr(t, "Delete", del(s, ctx, key))
 		rec := newRecord(r1.UserID, "resurrected", time.Hour)
 		rec.Version = r1.Version
 		wantErr(t, "CompareAndUpdate after Delete", s.CompareAndUpdate(ctx, key, rec), store.ErrNotFound)
