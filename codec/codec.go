@@ -66,3 +66,13 @@ type Codec interface {
 	// ErrExpired; it must not panic on any input.
 	Decode(name, value string, now time.Time) (Payload, error)
 }
+
+// ExpiryCarrier is implemented by a Codec that can say whether its values
+// carry an authenticated expiry time. The storage refuses a Codec whose
+// CarriesExpiry is false for cookie storage (where the cookie is the whole
+// session, so its timeouts could not be enforced) unless the application
+// opts in; see session.Config.AllowUnboundedCookies. A Codec without this
+// method is taken to carry one, as the native codecs do.
+type ExpiryCarrier interface {
+	CarriesExpiry() bool
+}

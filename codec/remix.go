@@ -82,8 +82,10 @@ type remix struct {
 //     for as long as its secret is; only the cookie's Max-Age/Expires, which
 //     the client controls, ends it. Payload.Created, Expires and Persistent
 //     are not written, and are zero after Decode. Idle and absolute timeouts
-//     cannot be enforced on the server for cookie storage with this codec;
-//     with server-side storage the store's expiry still applies.
+//     cannot be enforced on the server for cookie storage with this codec,
+//     so session.NewCookieStorage refuses it unless
+//     Config.AllowUnboundedCookies is set; with server-side storage the
+//     store's expiry still applies.
 //   - name binding: the cookie name is not signed, so a value is accepted
 //     under any cookie name that uses the same secrets.
 //   - confidentiality: the data is only signed, not encrypted; anyone
@@ -106,7 +108,9 @@ type remix struct {
 // like "7", first in numeric order). Numbers are copied as written;
 // encoding/json writes float64 as JavaScript does, except that JavaScript
 // writes -0 as 0 and rounds integers beyond 2^53. Duplicate keys and
-// nesting deeper than 64 levels are rejected in both directions.
+// nesting deeper than 64 levels are rejected in both directions, and so
+// are keys of one object that differ only in case ("user" and "USER"),
+// because encoding/json would let either fill the same struct field.
 //
 // Decode is strict where React Router is lenient: it checks the size
 // (name and value at most MaxCookieSize) before anything else, then
@@ -235,6 +239,10 @@ func remixFlashName(key []byte) (string, bool) {
 	}
 	return name, true
 }
+
+// CarriesExpiry reports false: the React Router format signs no expiry.
+// It implements ExpiryCarrier.
+func (c *remix) CarriesExpiry() bool { return false }
 
 // AppendEncode appends the React Router cookie value for p. Created,
 // Expires and Persistent are not part of this format and are ignored.

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -27,7 +28,9 @@ import (
 //     beyond 2^53 is exact here but rounded by JavaScript.
 //
 // It also validates: the grammar of RFC 8259, UTF-8 inside strings, no
-// duplicate keys in an object (JSON.parse would silently keep the last), and
+// duplicate keys in an object, including keys equal but for case
+// (JSON.parse would silently keep the last; encoding/json matches struct
+// fields ignoring case), and
 // at most maxJSONDepth nested arrays and objects.
 
 // maxJSONDepth bounds the nesting of arrays and objects, so that neither the
@@ -260,7 +263,9 @@ func (c *jsCanon) object(dst []byte) []byte {
 	return dst
 }
 
-// hasDuplicateKey reports whether two members have the same key. Keys are
+// hasDuplicateKey reports whether two members have the same key, ignoring
+// case as encoding/json does when it matches keys to struct fields: in Go,
+// a JavaScript app's "USER" would silently override its "user". Keys are
 // compared in their canonical form, which is one-to-one with their value.
 func hasDuplicateKey(buf []byte, ms []member) bool {
 	if len(ms) < 2 {
@@ -269,7 +274,7 @@ func hasDuplicateKey(buf []byte, ms []member) bool {
 	if len(ms) <= 16 {
 		for i := range ms {
 			for j := i + 1; j < len(ms); j++ {
-				if bytes.Equal(buf[ms[i].k0:ms[i].k1], buf[ms[j].k0:ms[j].k1]) {
+				if bytes.EqualFold(buf[ms[i].k0:ms[i].k1], buf[ms[j].k0:ms[j].k1]) {
 					return true
 				}
 			}
@@ -278,13 +283,28 @@ func hasDuplicateKey(buf []byte, ms []member) bool {
 	}
 	seen := make(map[string]struct{}, len(ms))
 	for _, m := range ms {
-		k := string(buf[m.k0:m.k1])
+		k := foldKey(buf[m.k0:m.k1])
 		if _, dup := seen[k]; dup {
 			return true
 		}
 		seen[k] = struct{}{}
 	}
 	return false
+}
+
+// foldKey maps every rune of key to the smallest rune of its case-folding
+// orbit, so that foldKey(a) == foldKey(b) exactly when bytes.EqualFold(a, b).
+func foldKey(key []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(key))
+	for _, r := range string(key) {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		sb.WriteRune(least)
+	}
+	return sb.String()
 }
 
 // arrayIndex returns the value of a canonical key (with its quotes) that is

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -436,4 +437,30 @@ func FuzzRemixJSON(f *testing.F) {
 			t.Fatalf("meaning changed: %q -> %q", in, out)
 		}
 	})
+}
+
+// TestRemixKeysEqualButForCase: encoding/json fills a struct field from a
+// key of any case, so a JavaScript app's "USER" would override "user" when
+// Go reads the session. Such objects are refused, at any depth.
+func TestRemixKeysEqualButForCase(t *testing.T) {
+	c := strongRemix(t, remixStrong1)
+	var many strings.Builder
+	many.WriteString(`{`)
+	for i := range 20 {
+		fmt.Fprintf(&many, `"k%d":%d,`, i, i)
+	}
+	many.WriteString(`"Key":1,"kEY":2}`)
+	for _, js := range []string{
+		`{"user":"alice","USER":"mallory"}`,
+		`{"a":{"role":"user","Role":"admin"}}`,
+		"{\"k\":1,\"\u212a\":2}", // KELVIN SIGN folds to k
+		many.String(),
+	} {
+		if p, err := c.Decode("__session", signRemix(remixStrong1, js), time.Now()); !errors.Is(err, ErrInvalid) {
+			t.Errorf("signed %s accepted: %+v, %v", js, p, err)
+		}
+	}
+	if _, err := c.Decode("__session", signRemix(remixStrong1, `{"user":"a","users":"b"}`), time.Now()); err != nil {
+		t.Errorf("distinct keys refused: %v", err)
+	}
 }
