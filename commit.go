@@ -1,9 +1,11 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -11,37 +13,58 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// Commit saves the session and sets its cookie on w, with Vary: Cookie and
-// Cache-Control: no-cache="Set-Cookie" so that shared caches do not hand the
-// cookie to someone else. Call it before the handler's first WriteHeader or
-// Write: net/http ignores headers set after that, so the browser would not
-// get the cookie (Middleware turns that mistake into ErrHeadersWritten). An
-// unchanged session writes nothing and sets no cookie, unless its idle
+// Commit saves the session and sets its cookie on w. It is CommitHeader
+// on w.Header(); see there for what it writes. Call it before the
+// handler's first WriteHeader or Write: net/http ignores headers set after
+// that, so the browser would not get the cookie (Middleware turns that
+// mistake into ErrHeadersWritten).
+//
+// An unchanged session writes nothing and sets no cookie, unless its idle
 // timeout needs sliding or its cookie re-issuing under a new secret.
 //
+// When another request of the same session committed first (parallel
+// requests of one browser), Commit reads the newer record and re-applies
+// this request's changes to it: the functions given to Update run again on
+// the newer data, Set and Reset overwrite it (the last writer wins), and
+// flash and SetPersistent changes are made again. A session destroyed or
+// revoked meanwhile stays destroyed: Commit returns ErrSessionDestroyed.
+// Config.StrictConflicts returns ErrConflict instead of re-applying.
+//
 // On error nothing is set on w. Errors: ErrCookieTooLarge,
-// ErrSessionDestroyed, ErrConflict, or a store or context error.
+// ErrSessionDestroyed, ErrConflict, or a store or context error; any of
+// them should fail the request.
 func (st *Storage[T]) Commit(ctx context.Context, w http.ResponseWriter, s *Session[T]) error {
-	v, err := st.CommitHeader(ctx, s)
-	if err != nil || v == "" {
+	return st.CommitHeader(ctx, w.Header(), s)
+}
+
+// CommitHeader saves the session like Commit and writes into h exactly the
+// headers Commit writes on a response: the Set-Cookie line (none when
+// nothing changed), the deletions of legacy cookies it replaces,
+// "Vary: Cookie" (always: the response was made with the request's
+// cookie), and Cache-Control: no-cache="Set-Cookie" whenever it sets a
+// cookie, so that shared caches do not hand the cookie to someone else. Use
+// it with frameworks that build a header map before the response exists.
+func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Session[T]) error {
+	v, err := st.commit(ctx, s)
+	if err != nil {
 		return err
 	}
-	h := w.Header()
+	markVary(h)
+	if v == "" {
+		return nil
+	}
 	// Direct map access: the keys are already canonical, and this is on
 	// every committing request's path.
 	h["Set-Cookie"] = append(h["Set-Cookie"], v)
-	if s.legacy != "" {
-		h["Set-Cookie"] = append(h["Set-Cookie"], st.cookie.deletion(s.legacy))
-		s.legacy = ""
-	}
+	h["Set-Cookie"] = append(h["Set-Cookie"], s.legacy...)
+	s.legacy = nil
 	markUncacheable(h)
 	return nil
 }
 
-// CommitHeader saves the session like Commit and returns the Set-Cookie
-// header value instead of setting it ("" when no cookie is needed), as the
-// seed's commitSession does. The caller adds Vary: Cookie itself.
-func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, error) {
+// commit saves s and returns the Set-Cookie value ("" when no cookie is
+// needed).
+func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (string, error) {
 	if s.destroyed {
 		return "", fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
 	}
@@ -59,13 +82,13 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, 
 	if s.created.IsZero() {
 		s.created = now
 	}
-	expires := st.deadline(s.created, now)
-	data, err := st.cfg.Serializer.Marshal(s.data)
-	if err != nil {
-		return "", fmt.Errorf("session: encoding the session data: %w", err)
-	}
-	p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
 	if st.store == nil {
+		expires := st.deadline(s.created, now)
+		data, err := st.cfg.Serializer.Marshal(s.data)
+		if err != nil {
+			return "", fmt.Errorf("session: encoding the session data: %w", err)
+		}
+		p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
 		v, err := st.encodeCookie(&p, now, expires)
 		if err != nil {
 			return "", err
@@ -74,7 +97,8 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, s *Session[T]) (string, 
 		return v, nil
 	}
 	wantCookie := !s.hasRecord || s.stale || s.persistent || s.clear
-	if err := st.save(ctx, s, &p, now); err != nil {
+	expires, err := st.save(ctx, s, now)
+	if err != nil {
 		return "", err
 	}
 	committed(s, expires)
@@ -100,6 +124,7 @@ func (st *Storage[T]) needsSlide(s *Session[T], now time.Time) bool {
 // committed records that s was saved with this expiry.
 func committed[T any](s *Session[T], expires time.Time) {
 	s.changed, s.stale, s.clear, s.isNew = false, false, false, false
+	s.ops = nil // saved: a later conflict re-applies only later changes
 	s.expires = expires
 }
 
@@ -122,17 +147,20 @@ func (st *Storage[T]) encodeCookie(p *codec.Payload, now, expires time.Time) (st
 	return string(buf), nil
 }
 
+// maxCommitAttempts bounds how often one commit re-reads the record and
+// re-applies its changes after losing a race. Each lost race means another
+// request's commit succeeded, so the bound is only reached under a storm of
+// parallel writes to one session.
+const maxCommitAttempts = 16
+
 // save writes the session's record: Create for a session without one
-// (under a fresh ID), Update (or CompareAndUpdate) otherwise.
-func (st *Storage[T]) save(ctx context.Context, s *Session[T], p *codec.Payload, now time.Time) error {
-	rec := store.Record{
-		Data:    codec.AppendPayload(make([]byte, 0, codec.PayloadSize(p)), p),
-		Created: s.created,
-		Updated: now,
-		Expires: p.Expires,
-	}
-	if st.cfg.UserID != nil {
-		rec.UserID = st.cfg.UserID(s.data)
+// (under a fresh ID), Update (or CompareAndUpdate, re-applying this
+// request's changes after a lost race) otherwise. It returns the record's
+// new expiry.
+func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (time.Time, error) {
+	rec, err := st.record(s, now)
+	if err != nil {
+		return time.Time{}, err
 	}
 	if !s.hasRecord {
 		for attempt := 0; ; attempt++ {
@@ -142,59 +170,140 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], p *codec.Payload,
 				continue // astronomically unlikely with 256-bit IDs
 			}
 			if err != nil {
-				return fmt.Errorf("session: creating the session in the store: %w", err)
+				return time.Time{}, fmt.Errorf("session: creating the session in the store: %w", err)
 			}
 			s.id, s.key, s.hasRecord, s.version = id, key, true, 1
-			return nil
+			return rec.Expires, nil
 		}
 	}
-	var err error
-	if st.versioned != nil {
-		rec.Version = s.version
-		err = st.versioned.CompareAndUpdate(ctx, s.key, rec)
-	} else {
-		err = st.store.Update(ctx, s.key, rec)
+	for attempt := 1; ; attempt++ {
+		if st.versioned != nil {
+			rec.Version = s.version
+			err = st.versioned.CompareAndUpdate(ctx, s.key, rec)
+		} else {
+			err = st.store.Update(ctx, s.key, rec)
+		}
+		switch {
+		case err == nil:
+			s.version++
+			return rec.Expires, nil
+		case errors.Is(err, store.ErrNotFound):
+			return time.Time{}, ErrSessionDestroyed
+		case !errors.Is(err, store.ErrConflict):
+			return time.Time{}, fmt.Errorf("session: updating the session in the store: %w", err)
+		case st.cfg.StrictConflicts:
+			return time.Time{}, fmt.Errorf("session: another request committed this session first: %w", err)
+		case len(s.ops) == 0:
+			// Only the idle timeout's slide or a re-issue under a new
+			// secret: the request that won has just done the same.
+			return rec.Expires, nil
+		case attempt == maxCommitAttempts:
+			return time.Time{}, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", attempt, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return time.Time{}, err
+		}
+		if err := st.reapply(ctx, s, now); err != nil {
+			return time.Time{}, err
+		}
+		if rec, err = st.record(s, now); err != nil {
+			return time.Time{}, err
+		}
 	}
+}
+
+// record encodes s as the store record to write at now.
+func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error) {
+	data, err := st.cfg.Serializer.Marshal(s.data)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("session: encoding the session data: %w", err)
+	}
+	p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: st.deadline(s.created, now), Persistent: s.persistent}
+	rec := store.Record{
+		Data:    codec.AppendPayload(make([]byte, 0, codec.PayloadSize(&p)), &p),
+		Created: s.created,
+		Updated: now,
+		Expires: p.Expires,
+	}
+	if st.cfg.UserID != nil {
+		rec.UserID = st.cfg.UserID(s.data)
+	}
+	return rec, nil
+}
+
+// reapply reads the record another request just committed and redoes this
+// request's changes on it, so that the next attempt writes both.
+func (st *Storage[T]) reapply(ctx context.Context, s *Session[T], now time.Time) error {
+	rec, err := st.store.Read(ctx, s.key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrSessionDestroyed
-	case errors.Is(err, store.ErrConflict):
-		return fmt.Errorf("session: another request committed this session first: %w", err)
 	case err != nil:
-		return fmt.Errorf("session: updating the session in the store: %w", err)
+		return fmt.Errorf("session: reading the session again after a conflicting commit: %w", err)
+	case !now.Before(rec.Expires):
+		return ErrSessionDestroyed
 	}
-	s.version++
+	fresh := st.fresh()
+	p, err := codec.UnmarshalPayload(rec.Data)
+	if err != nil || !st.fromPayload(fresh, &p, now) {
+		return fmt.Errorf("%w: the record another request committed cannot be used: %w", ErrSessionDestroyed, cmp.Or(err, fresh.loadErr))
+	}
+	for _, op := range s.ops {
+		op(fresh)
+	}
+	s.data, s.flash, s.persistent = fresh.data, fresh.flash, fresh.persistent
+	s.created, s.version = fresh.created, rec.Version
+	if !rec.Created.IsZero() {
+		s.created = rec.Created
+	}
 	return nil
+}
+
+// backoff waits a little, more after each lost race, with jitter so that
+// parallel requests do not retry in lockstep.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt < 2 {
+		return nil
+	}
+	d := time.Duration(rand.Int64N(int64(attempt) * int64(100*time.Microsecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("session: waiting to retry a conflicting commit: %w", ctx.Err())
+	}
 }
 
 // Destroy ends the session: it deletes the record (server-side storage) and
 // sets a cookie that makes the browser drop the session cookie at once,
-// with the same Name, Path and Domain. Use it at logout.
+// with the same Name, Path and Domain, together with every cookie listed in
+// Config.Legacy (with their own Path and Domain), so that a logout after a
+// migration is final. Use it at logout. It is DestroyHeader on w.Header().
 //
 // With cookie storage nothing is kept on the server, so a copy of the old
 // cookie stays valid until its expiry; see the README's security model.
 func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Session[T]) error {
-	v, err := st.DestroyHeader(ctx, s)
-	if err != nil {
-		return err
-	}
-	h := w.Header()
-	h["Set-Cookie"] = append(h["Set-Cookie"], v)
-	markUncacheable(h)
-	return nil
+	return st.DestroyHeader(ctx, w.Header(), s)
 }
 
-// DestroyHeader is Destroy returning the Set-Cookie value instead of
-// setting it.
-func (st *Storage[T]) DestroyHeader(ctx context.Context, s *Session[T]) (string, error) {
+// DestroyHeader ends the session like Destroy and writes into h exactly the
+// headers Destroy writes on a response: the deletion cookies, Vary: Cookie
+// and Cache-Control: no-cache="Set-Cookie".
+func (st *Storage[T]) DestroyHeader(ctx context.Context, h http.Header, s *Session[T]) error {
 	if st.store != nil && s.hasRecord {
 		if _, err := st.store.Delete(ctx, s.key); err != nil {
-			return "", fmt.Errorf("session: deleting the session from the store: %w", err)
+			return fmt.Errorf("session: deleting the session from the store: %w", err)
 		}
 	}
 	s.destroyed, s.hasRecord, s.id = true, false, ""
-	s.data, s.flash = st.newDefaults(), nil
-	return st.cookie.deletion(st.cookie.name), nil
+	s.data, s.flash, s.ops, s.legacy = st.newDefaults(), nil, nil, nil
+	h["Set-Cookie"] = append(h["Set-Cookie"], st.cookie.deletion(st.cookie.name))
+	h["Set-Cookie"] = append(h["Set-Cookie"], st.legacyDeletions...)
+	markVary(h)
+	markUncacheable(h)
+	return nil
 }
 
 // Regenerate gives the session a new ID and deletes the record under the

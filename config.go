@@ -53,11 +53,18 @@ type CookieOptions struct {
 
 // LegacyCookie reads a cookie left by another session library, so that the
 // first request after a migration turns it into a session of this one
-// (see package gorillacompat). The old cookie is cleared when the new one
-// is committed.
+// (see package gorillacompat). The old cookie is expired in the browser by
+// the commit that converts it and by every Destroy, with the Path and
+// Domain it was set with (a browser drops a cookie only when both match),
+// so a logout after the migration is final.
 type LegacyCookie[T any] struct {
 	// Name is the old cookie's name.
 	Name string
+	// Path the old cookie was set with; default "/" (gorilla/sessions'
+	// default too).
+	Path string
+	// Domain the old cookie was set with, if any.
+	Domain string
 	// Read authenticates and decodes the old cookie's value and converts
 	// it to the new type. Any error means "no session".
 	Read func(value string, now time.Time) (T, error)
@@ -92,8 +99,23 @@ type Config[T any] struct {
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
 	// Logger receives the few events worth logging (a rejected cookie, a
-	// failed store call), never a session ID. Default: no logging.
+	// failed store call), never a session ID, with the request's context so
+	// that trace IDs and request attributes reach the log. Default: no
+	// logging.
 	Logger *slog.Logger
+	// StrictConflicts makes Commit return ErrConflict when another request
+	// of the same session committed first, instead of reading the newer
+	// record and re-applying this request's changes (see Commit). For
+	// applications that would rather retry whole requests themselves.
+	StrictConflicts bool
+	// AllowUnboundedCookies accepts a Codec that cannot carry the session's
+	// expiry inside the cookie (codec.NewRemix) for cookie storage. Such a
+	// cookie is valid for as long as its secret is: IdleTimeout and
+	// Lifetime cannot be enforced, and a cookie copied before a logout
+	// still loads a year later. Without it, NewCookieStorage refuses that
+	// configuration. Server-side storage enforces the timeouts in the store
+	// and never needs it.
+	AllowUnboundedCookies bool
 }
 
 // cookieSpec is the validated, precomputed form of CookieOptions.
@@ -134,12 +156,35 @@ func (c *Config[T]) normalize(serverSide bool) (cookieSpec, error) {
 			return cookieSpec{}, fmt.Errorf("%w: Cookie.Secrets: %w", ErrInvalidConfig, err)
 		}
 	}
-	for _, l := range c.Legacy {
+	if !serverSide && !c.AllowUnboundedCookies {
+		if e, ok := c.Codec.(codec.ExpiryCarrier); ok && !e.CarriesExpiry() {
+			return cookieSpec{}, fmt.Errorf("%w: this Codec cannot carry an expiry in the cookie, so IdleTimeout and Lifetime would not be enforced and a cookie copied before a logout would load until its secret is retired; use server-side storage with it, or set Config.AllowUnboundedCookies to accept that", ErrInvalidConfig)
+		}
+	}
+	for i, l := range c.Legacy {
 		if l.Read == nil || !validName(l.Name) {
 			return cookieSpec{}, fmt.Errorf("%w: a LegacyCookie needs a valid Name and a Read function", ErrInvalidConfig)
 		}
+		if l.Path == "" {
+			c.Legacy[i].Path = "/"
+		}
+		if err := checkPathDomain(c.Legacy[i].Path, l.Domain); err != nil {
+			return cookieSpec{}, fmt.Errorf("%w: LegacyCookie %q: %w", ErrInvalidConfig, l.Name, err)
+		}
 	}
 	return c.Cookie.spec()
+}
+
+// checkPathDomain reports why path or domain cannot be a cookie's Path or
+// Domain attribute.
+func checkPathDomain(path, domain string) error {
+	if !validPath(path) {
+		return fmt.Errorf("path %q must start with / and hold only URL path characters (no ';', ',', spaces or control characters)", path)
+	}
+	if domain != "" && !validDomain(domain) {
+		return fmt.Errorf("domain %q is not a host name (letters, digits, '-' and '.', optionally one leading '.')", domain)
+	}
+	return nil
 }
 
 func (o CookieOptions) spec() (cookieSpec, error) {
@@ -154,16 +199,18 @@ func (o CookieOptions) spec() (cookieSpec, error) {
 		path = "/"
 	}
 	secure := !o.Insecure
-	switch {
-	case !validName(name):
+	if !validName(name) {
 		return bad("name %q is not a valid cookie name", name)
-	case !validAttr(path) || !strings.HasPrefix(path, "/"):
-		return bad("path %q must start with / and contain no ';' or control characters", path)
-	case !validAttr(o.Domain):
-		return bad("domain %q contains ';' or control characters", o.Domain)
-	case strings.HasPrefix(name, "__Host-") && (!secure || o.Domain != "" || path != "/"):
+	}
+	if err := checkPathDomain(path, o.Domain); err != nil {
+		return bad("%w", err)
+	}
+	// Browsers recognise the prefixes whatever their case.
+	host, securePrefix := hasPrefixFold(name, "__Host-"), hasPrefixFold(name, "__Secure-")
+	switch {
+	case host && (!secure || o.Domain != "" || path != "/"):
 		return bad("a __Host- cookie needs Secure, Path \"/\" and no Domain")
-	case strings.HasPrefix(name, "__Secure-") && !secure:
+	case securePrefix && !secure:
 		return bad("a __Secure- cookie needs Secure")
 	case o.SameSite == http.SameSiteNoneMode && !secure:
 		return bad("SameSite=None needs Secure (browsers drop such a cookie)")
@@ -207,11 +254,43 @@ func validName(s string) bool {
 	return true
 }
 
-// validAttr reports whether s can be an attribute value in Set-Cookie.
-func validAttr(s string) bool {
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// validPath reports whether s can be a cookie's Path: it starts with "/"
+// and holds only characters of a URL path that need no quoting in a
+// Set-Cookie header (no ';', ',', space, quote or control character).
+func validPath(s string) bool {
+	if !strings.HasPrefix(s, "/") || len(s) > 1024 {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c >= 0x7f || c == ';' {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(";,\"\\", c) >= 0 {
 			return false
+		}
+	}
+	return true
+}
+
+// validDomain reports whether s is a host name that can be a cookie's
+// Domain: labels of letters, digits and '-', separated by single dots, with
+// an optional leading dot (which browsers ignore).
+func validDomain(s string) bool {
+	s = strings.TrimPrefix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
 		}
 	}
 	return true

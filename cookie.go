@@ -7,16 +7,10 @@ import (
 	"time"
 )
 
-// maxCandidates bounds how many cookies of our name one request may make
-// us decode, whatever an attacker puts in the header.
-const maxCandidates = 8
-
 // eachCookie calls fn with the value of every cookie called name in the
-// request's Cookie headers, until fn returns false or maxCandidates values
-// were seen. It reads the header in place, without building every cookie of
-// the request as r.Cookies does.
+// request's Cookie headers, until fn returns false. It reads the header in
+// place, without building every cookie of the request as r.Cookies does.
 func eachCookie(h http.Header, name string, fn func(value string) bool) {
-	seen := 0
 	for _, line := range h["Cookie"] {
 		for len(line) > 0 {
 			var part string
@@ -29,7 +23,7 @@ func eachCookie(h http.Header, name string, fn func(value string) bool) {
 			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
 				value = value[1 : len(value)-1]
 			}
-			if seen++; seen > maxCandidates || !fn(value) {
+			if !fn(value) {
 				return
 			}
 		}
@@ -69,14 +63,30 @@ func (c *cookieSpec) deletion(name string) string {
 	return name + "=" + c.pre + "; Max-Age=0; Expires=" + expiredDate + c.post
 }
 
+// deletionAt is deletion for a cookie set with another Path and Domain
+// (a legacy cookie): a browser only drops a cookie whose Path and Domain
+// match the ones it was set with.
+func (c *cookieSpec) deletionAt(name, path, domain string) string {
+	attrs := "; Path=" + path
+	if domain != "" {
+		attrs += "; Domain=" + strings.TrimPrefix(domain, ".")
+	}
+	return name + "=" + attrs + "; Max-Age=0; Expires=" + expiredDate + c.post
+}
+
 var noCacheSetCookie = []string{`no-cache="Set-Cookie"`}
 
-// markUncacheable adds the headers that stop a shared cache from storing a
-// response with a Set-Cookie and serving it to another user.
-func markUncacheable(h http.Header) {
+// markVary says that the response depends on the request's cookies, so
+// that a shared cache never serves one user's page to another.
+func markVary(h http.Header) {
 	if !headerHasToken(h, "Vary", "Cookie") {
 		h["Vary"] = append(h["Vary"], "Cookie")
 	}
+}
+
+// markUncacheable adds the header that stops a shared cache from storing a
+// response with a Set-Cookie and serving it to another user.
+func markUncacheable(h http.Header) {
 	cc := ""
 	if v := h["Cache-Control"]; len(v) > 0 {
 		cc = strings.Join(v, ", ")

@@ -14,24 +14,32 @@ func SetFlash[V, T any](s *Session[T], key string, v V) error {
 	if err != nil {
 		return fmt.Errorf("session: encoding flash %q: %w", key, err)
 	}
+	s.setFlash(key, b)
+	s.record(func(s *Session[T]) { s.setFlash(key, b) })
+	return nil
+}
+
+func (s *Session[T]) setFlash(key string, b []byte) {
 	if s.flash == nil {
 		s.flash = make(map[string][]byte, 1)
 	}
 	s.flash[key] = b
-	s.changed = true
-	return nil
 }
 
 // TakeFlash returns the flash value called key and removes it. ok is false
 // if there is none, or if it does not decode as a V (it is removed then
 // too, since it can never be read as one).
+//
+// A flash is never shown again once a request that took it has committed.
+// Two requests of one session that run at the same time may both take it
+// before either commits, and then both show it.
 func TakeFlash[V, T any](s *Session[T], key string) (v V, ok bool) {
 	b, found := s.flash[key]
 	if !found {
 		return v, false
 	}
 	delete(s.flash, key)
-	s.changed = true
+	s.record(func(s *Session[T]) { delete(s.flash, key) })
 	if err := s.ser.Unmarshal(b, &v); err != nil {
 		var zero V
 		return zero, false

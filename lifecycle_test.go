@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -176,45 +177,108 @@ func TestLogoutNotResurrected(t *testing.T) {
 // forgeFrom returns the cookie for a loaded session's ID.
 func forgeFrom(t *testing.T, s *Session[testData]) string { return forge(t, s.ID()) }
 
+// TestConcurrentWritersLostUpdate: n requests load one session and commit
+// at once. By default every commit succeeds and every increment counts
+// (the losers re-read and re-apply); with StrictConflicts exactly one wins
+// and the others get ErrConflict. No update is ever lost silently.
 func TestConcurrentWritersLostUpdate(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			spy := newSpyStore(t, nil)
+			cfg := baseConfig(nil)
+			cfg.StrictConflicts = strict
+			st := mustStoreStorage(t, versionedSpy{spy}, cfg)
+			b := newBrowser(t)
+			b.do(counterHandler(t, st), "GET", "/")
+			const n = 8
+			var (
+				wg        sync.WaitGroup
+				mu        sync.Mutex
+				ok, lost  int
+				loaded    []*Session[testData]
+				unexpects []error
+			)
+			for range n {
+				loaded = append(loaded, b.load(st))
+			}
+			for _, s := range loaded {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s.Update(func(d *testData) { d.Count++ })
+					err := st.Commit(context.Background(), httptest.NewRecorder(), s)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil:
+						ok++
+					case errors.Is(err, ErrConflict):
+						lost++
+					default:
+						unexpects = append(unexpects, err)
+					}
+				}()
+			}
+			wg.Wait()
+			wantOK, wantCount := n, 1+n
+			if strict {
+				wantOK, wantCount = 1, 2
+			}
+			if ok != wantOK || lost != n-wantOK || len(unexpects) > 0 {
+				t.Fatalf("%d commits from one read: %d succeeded, %d conflicts, errors %v; want %d succeeded", n, ok, lost, unexpects, wantOK)
+			}
+			if got := b.load(st).Get().Count; got != wantCount {
+				t.Fatalf("count %d, want %d", got, wantCount)
+			}
+		})
+	}
+}
+
+// TestReapplyReplaysEachKindOfChange: after a lost race, Update runs again
+// on the newer data, Set overwrites it, flash set and take and
+// SetPersistent are redone, and a touch-only commit is simply dropped.
+func TestReapplyReplaysEachKindOfChange(t *testing.T) {
 	st, _ := memStorage(t, nil)
 	b := newBrowser(t)
 	b.do(counterHandler(t, st), "GET", "/")
-	const n = 8
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		ok, lost  int
-		loaded    []*Session[testData]
-		unexpects []error
-	)
-	for range n {
-		loaded = append(loaded, b.load(st))
+	ctx := context.Background()
+	commit := func(s *Session[testData]) {
+		t.Helper()
+		if err := st.Commit(ctx, httptest.NewRecorder(), s); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, s := range loaded {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.Update(func(d *testData) { d.Count++ })
-			err := st.Commit(context.Background(), httptest.NewRecorder(), s)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				ok++
-			case errors.Is(err, ErrConflict):
-				lost++
-			default:
-				unexpects = append(unexpects, err)
-			}
-		}()
+	// Flash set by one request, then taken by a request that loses a race.
+	first := b.load(st)
+	if err := SetFlash(first, "notice", "hello"); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if ok != 1 || lost != n-1 || len(unexpects) > 0 {
-		t.Fatalf("%d commits from one read: %d succeeded, %d conflicts, errors %v", n, ok, lost, unexpects)
+	commit(first)
+	slow, fast := b.load(st), b.load(st)
+	fast.Update(func(d *testData) { d.Count += 10 })
+	commit(fast)
+	if v, ok := TakeFlash[string](slow, "notice"); !ok || v != "hello" {
+		t.Fatalf("TakeFlash = %q, %v", v, ok)
 	}
-	if got := b.load(st).Get().Count; got != 2 {
-		t.Fatalf("count %d, want 2", got)
+	if err := SetFlash(slow, "other", 7); err != nil {
+		t.Fatal(err)
+	}
+	slow.Update(func(d *testData) { d.Count++ })
+	slow.SetPersistent(true)
+	commit(slow)
+	got := b.load(st)
+	if got.Get().Count != 12 || got.HasFlash("notice") || !got.HasFlash("other") || !got.Persistent() {
+		t.Fatalf("after re-apply: count %d (want 12), notice %v (want taken), other %v, persistent %v",
+			got.Get().Count, got.HasFlash("notice"), got.HasFlash("other"), got.Persistent())
+	}
+	// Set: the last writer wins, whatever the other request did.
+	setter, adder := b.load(st), b.load(st)
+	adder.Update(func(d *testData) { d.Count += 100 })
+	commit(adder)
+	setter.Set(testData{Count: 5})
+	commit(setter)
+	if c := b.load(st).Get().Count; c != 5 {
+		t.Fatalf("after Set lost a race: count %d, want 5 (last writer wins)", c)
 	}
 }
 

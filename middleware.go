@@ -142,8 +142,7 @@ func (st *Storage[T]) FromContext(ctx context.Context) (*Session[T], error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.loaded {
-		m.s, m.loadErr = st.load(m.r.Context(), m.r.Header)
-		m.loaded = true
+		m.ensureLoaded()
 	} else if m.s.destroyed && !m.sent {
 		m.s = st.fresh()
 		m.afterDestroy = true
@@ -212,6 +211,15 @@ type mwState[T any] struct {
 	committed    bool  // the session was committed when the headers went out
 	failed       error // the commit failed; the error response was sent
 	cookiesSent  int   // our cookie's Set-Cookie lines when the headers went out
+}
+
+// ensureLoaded loads the request's session if nothing has yet. The caller
+// holds mu.
+func (m *mwState[T]) ensureLoaded() {
+	if !m.loaded {
+		m.s, m.loadErr = m.st.load(m.r.Context(), m.r.Header)
+		m.loaded = true
+	}
 }
 
 // commit saves the session and sets its cookie, replacing a cookie that an

@@ -27,12 +27,16 @@ type Session[T any] struct {
 	version    uint64    // record version, for store.Versioned
 	persistent bool
 
-	isNew     bool // no valid session came with the request
-	changed   bool // must be written on commit
+	isNew   bool // no valid session came with the request
+	changed bool // must be written on commit
+	// ops are this request's changes, in order. When a commit loses a race
+	// with another request of the same session, the storage reads the
+	// record again and re-applies them to the fresh data (see Commit).
+	ops       []func(*Session[T])
 	destroyed bool
-	stale     bool   // the cookie was made with an older secret or format
-	clear     bool   // the request's cookie must be cleared (duplicates)
-	legacy    string // name of a legacy cookie to clear on commit
+	stale     bool     // the cookie was made with an older secret or format
+	clear     bool     // the request's cookie must be cleared (duplicates)
+	legacy    []string // deletions of converted legacy cookies, sent by the next commit
 	loadErr   error
 	failed    error // the store failed while loading: never commit this session
 }
@@ -41,24 +45,38 @@ type Session[T any] struct {
 // or slices shares them with the session: change those only inside Update.
 func (s *Session[T]) Get() T { return s.data }
 
-// Set replaces the session's data.
+// Set replaces the session's data. If another request of the same session
+// commits first, Set still wins: the last writer's data is kept (use
+// Update for changes that must combine, such as counters).
 func (s *Session[T]) Set(v T) {
 	s.data = v
-	s.changed = true
+	s.record(func(s *Session[T]) { s.data = v })
 }
 
-// Update changes the data in place, as the seed's session.set(key, fn)
-// does: s.Update(func(d *Data) { d.Count++ }).
+// Update changes the data in place, as Astro Session's and Remix's
+// session.set(key, fn) does: s.Update(func(d *Data) { d.Count++ }).
+//
+// fn may run more than once: if another request of the same session
+// commits first, Commit reads the newer data and runs fn on it again, so
+// that two parallel increments both count. fn should therefore only change
+// the data it is given.
 func (s *Session[T]) Update(fn func(*T)) {
 	fn(&s.data)
-	s.changed = true
+	s.record(func(s *Session[T]) { fn(&s.data) })
 }
 
 // Reset puts the data back to a fresh copy of the storage's defaults.
 // Flash values are kept.
 func (s *Session[T]) Reset() {
 	s.data = s.defaults()
+	s.record(func(s *Session[T]) { s.data = s.defaults() })
+}
+
+// record marks the session changed and remembers how to redo the change on
+// newer data, should the commit lose a race.
+func (s *Session[T]) record(op func(*Session[T])) {
 	s.changed = true
+	s.ops = append(s.ops, op)
 }
 
 // IsNew reports that the request brought no valid session: this one started
@@ -95,7 +113,7 @@ func (s *Session[T]) Persistent() bool { return s.persistent }
 func (s *Session[T]) SetPersistent(on bool) {
 	if s.persistent != on {
 		s.persistent = on
-		s.changed = true
+		s.record(func(s *Session[T]) { s.persistent = on })
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/b4f9cdbb/session/codec"
@@ -21,6 +22,9 @@ type Storage[T any] struct {
 	versioned   store.Versioned // store as Versioned, or nil
 	index       store.UserIndex // store as UserIndex, or nil
 	newDefaults func() T
+	// legacyDeletions expire every Config.Legacy cookie with its own Path
+	// and Domain; Destroy sends them all.
+	legacyDeletions []string
 }
 
 // NewCookieStorage returns a Storage that keeps the whole session in the
@@ -52,6 +56,13 @@ func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
 	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault}
 	s.versioned, _ = st.(store.Versioned)
 	s.index, _ = st.(store.UserIndex)
+	own := spec.deletion(spec.name)
+	for _, l := range cfg.Legacy {
+		d := spec.deletionAt(l.Name, l.Path, l.Domain)
+		if d != own && !slices.Contains(s.legacyDeletions, d) {
+			s.legacyDeletions = append(s.legacyDeletions, d)
+		}
+	}
 	return s, nil
 }
 
@@ -81,24 +92,47 @@ func (st *Storage[T]) deadline(created, now time.Time) time.Time {
 }
 
 // Get returns the request's session, or a new one from the defaults when
-// the request has none, or one that is invalid, expired or revoked (then
-// Session.LoadError says why). The session is never nil. The error is
+// the request has none, or one that is invalid, expired, revoked or corrupt
+// (then Session.LoadError says why; a corrupt record is deleted, and the
+// new session gets a new ID). The session is never nil. The error is
 // non-nil only when the store failed: the request should then fail too
 // (5xx), since the user may well have a session that could not be read.
 // Such a session can be read but not committed: Commit refuses it, so that
 // a passing outage cannot replace the user's cookie with an empty session.
+//
+// Under this storage's Middleware, Get returns the middleware's session of
+// the request (the one FromContext returns), so that a handler mixing both
+// styles never holds two copies of one session.
 func (st *Storage[T]) Get(r *http.Request) (*Session[T], error) {
+	if m := st.state(r.Context()); m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.ensureLoaded()
+		return m.s, m.loadErr
+	}
 	return st.load(r.Context(), r.Header)
 }
+
+// maxCookieValues bounds how many values of our cookie's name one request
+// may carry. Each is decoded (a bounded amount of work, since the codec
+// checks the size first); a request with more is not trusted at all.
+const maxCookieValues = 32
 
 func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], error) {
 	now := st.cfg.Now()
 	var (
 		p       codec.Payload
 		found   int
+		seen    int
 		lastErr error
 	)
+	// Every value is looked at: a valid cookie planted by an attacker
+	// (through a subdomain or a path of its own) must not win over the
+	// victim's by coming first, nor hide it behind junk values.
 	eachCookie(h, st.cookie.name, func(value string) bool {
+		if seen++; seen > maxCookieValues {
+			return false
+		}
 		q, err := st.cfg.Codec.Decode(st.cookie.name, value, now)
 		if err != nil {
 			lastErr = err
@@ -106,14 +140,14 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 		}
 		found++
 		p = q
-		return found < 2
+		return true
 	})
 	s := st.fresh()
 	switch {
-	case found > 1:
+	case found > 1 || seen > maxCookieValues:
 		s.loadErr = ErrDuplicateCookie
 		s.clear = true
-		st.cfg.Logger.Warn("session: request carried more than one valid session cookie; starting a new session")
+		st.cfg.Logger.WarnContext(ctx, "session: request carried more than one session cookie that could be valid; starting a new session")
 		return s, nil
 	case found == 0:
 		s.loadErr = lastErr
@@ -135,27 +169,31 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 		return s, nil
 	}
 	rec, err := st.store.Read(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		s.loadErr = err
 		return s, nil
-	}
-	if err != nil {
-		st.cfg.Logger.Error("session: store read failed", "key", key.String(), "err", err)
+	case errors.Is(err, store.ErrCorrupt):
+		st.dropCorrupt(ctx, s, key, err)
+		return s, nil
+	case err != nil:
+		st.cfg.Logger.ErrorContext(ctx, "session: store read failed", "key", key.String(), "err", err)
 		s.failed = fmt.Errorf("session: reading the session from the store: %w", err)
 		return s, s.failed
-	}
-	if !now.Before(rec.Expires) {
+	case !now.Before(rec.Expires):
 		s.loadErr = ErrExpired
 		return s, nil
 	}
 	q, err := codec.UnmarshalPayload(rec.Data)
 	if err != nil {
-		s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, err)
-		st.cfg.Logger.Warn("session: stored record is corrupt; starting a new session", "key", key.String())
+		st.dropCorrupt(ctx, s, key, err)
 		return s, nil
 	}
 	q.Stale = p.Stale
 	if !st.fromPayload(s, &q, now) {
+		if errors.Is(s.loadErr, ErrCorrupt) {
+			st.dropCorrupt(ctx, s, key, s.loadErr)
+		}
 		return s, nil
 	}
 	s.id, s.key, s.hasRecord = p.ID, key, true
@@ -165,6 +203,18 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 		s.created = rec.Created
 	}
 	return s, nil
+}
+
+// dropCorrupt handles a record that cannot be decoded: a bug, a disk fault
+// or a hand edit must not lock the user out until the cookie expires. The
+// record is deleted and s stays a new session, which gets a new ID when it
+// is committed, as after an expiry.
+func (st *Storage[T]) dropCorrupt(ctx context.Context, s *Session[T], key store.Key, cause error) {
+	s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, cause)
+	st.cfg.Logger.WarnContext(ctx, "session: stored record is corrupt; deleting it and starting a new session", "key", key.String(), "err", cause)
+	if _, err := st.store.Delete(ctx, key); err != nil {
+		st.cfg.Logger.WarnContext(ctx, "session: deleting a corrupt record failed", "key", key.String(), "err", err)
+	}
 }
 
 // fromPayload fills s from a decoded payload, enforcing the absolute
@@ -207,8 +257,10 @@ func (st *Storage[T]) loadLegacy(h http.Header, s *Session[T], now time.Time) bo
 		if ok {
 			s.data = data
 			s.changed = true // write the new cookie at the next commit
-			if l.Name != st.cookie.name {
-				s.legacy = l.Name // cleared at the next commit
+			// The commit that writes the new cookie expires the old one,
+			// unless the new cookie simply replaces it.
+			if d := st.cookie.deletionAt(l.Name, l.Path, l.Domain); d != st.cookie.deletion(st.cookie.name) {
+				s.legacy = []string{d}
 			}
 			return true
 		}

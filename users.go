@@ -16,11 +16,21 @@ func (st *Storage[T]) userIndex() (store.UserIndex, error) {
 	if st.index == nil {
 		return nil, fmt.Errorf("%w: listing sessions by user needs a store implementing store.UserIndex (and Config.UserID)", ErrNotSupported)
 	}
+	if st.cfg.UserID == nil {
+		// Without it no record names its user: "sign out everywhere" would
+		// quietly find nothing to revoke.
+		return nil, fmt.Errorf("%w: set Config.UserID so that sessions are indexed by user; without it a user has no sessions to list or revoke", ErrInvalidConfig)
+	}
 	return st.index, nil
 }
 
 // ListUserSessions returns the live sessions of a user, as named by
 // Config.UserID. Compare Info.Key with Session.Key to find the current one.
+// Records that cannot be read are left out (the store deletes them).
+//
+// It returns ErrNotSupported when the store keeps no index by user (cookie
+// storage, or a store without store.UserIndex) and ErrInvalidConfig when
+// Config.UserID is not set.
 func (st *Storage[T]) ListUserSessions(ctx context.Context, userID string) ([]store.Info, error) {
 	ix, err := st.userIndex()
 	if err != nil {
@@ -41,7 +51,9 @@ func (st *Storage[T]) RevokeSession(ctx context.Context, key store.Key) error {
 }
 
 // RevokeUser ends every session of a user ("sign out everywhere") and
-// reports how many there were.
+// reports how many there were. Its errors are those of ListUserSessions:
+// it never quietly revokes nothing because the storage cannot find a
+// user's sessions.
 func (st *Storage[T]) RevokeUser(ctx context.Context, userID string) (int, error) {
 	ix, err := st.userIndex()
 	if err != nil {
