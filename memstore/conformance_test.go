@@ -12,3 +12,11 @@ func TestConformance(t *testing.T) {
 	defer s.Close()
 	storetest.Run(t, s)
 }
+
+// TestDeleteAll runs the suite's DeleteAll check on a store of its own:
+// DeleteAll would wipe the records of tests sharing a store.
+func TestDeleteAll(t *testing.T) {
+	s := memstore.New()
+	defer s.Close()
+	storetest.RunDeleteAll(t, s)
+}

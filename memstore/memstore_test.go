@@ -95,11 +95,9 @@ func TestSweeperFreesExpired(t *testing.T) {
 	if _, err := s.Read(ctx, long); err != nil {
 		t.Errorf("Read of the live record after a sweep: %v", err)
 	}
-	s.mu.RLock()
-	users := len(s.byUser["u"])
-	s.mu.RUnlock()
-	if users != 1 {
-		t.Errorf("user index holds %d keys after the sweep, want 1", users)
+	checkConsistent(t, s)
+	if list, _ := s.ListUser(ctx, "u"); len(list) != 1 {
+		t.Errorf("ListUser after the sweep lists %d sessions, want 1", len(list))
 	}
 }
 
@@ -123,8 +121,8 @@ func TestFakeClockExpiry(t *testing.T) {
 	if err := s.Create(ctx, k, rec(c, "", time.Minute)); err != nil {
 		t.Fatalf("Create over an expired record: %v", err)
 	}
-	if n := s.Sweep(); n != 0 {
-		t.Errorf("Sweep freed %d, want 0", n)
+	if n, err := s.DeleteExpired(ctx); n != 0 || err != nil {
+		t.Errorf("DeleteExpired = %d, %v; want 0, nil", n, err)
 	}
 }
 
@@ -181,49 +179,79 @@ func TestMaxEntriesEvictsSoonestExpiring(t *testing.T) {
 }
 
 func TestHeapStaysConsistent(t *testing.T) {
-	c := newClock()
-	s := New(WithClock(c.Now), WithSweepInterval(0), WithMaxEntries(50))
-	ctx := context.Background()
-	keys := make([]store.Key, 200)
-	for i := range keys {
-		keys[i] = storetest.RandomKey()
-		_ = s.Create(ctx, keys[i], rec(c, "u", time.Duration(i%37+1)*time.Minute))
-		if i%3 == 0 {
-			_ = s.Update(ctx, keys[i/2], rec(c, "v", time.Duration(i%11+1)*time.Minute))
+	users := []string{"", "u", "v", ""} // records move between classes and users
+	for _, limit := range []int{50, DefaultMaxEntries} {
+		c := newClock()
+		s := New(WithClock(c.Now), WithSweepInterval(0), WithMaxEntries(limit))
+		ctx := context.Background()
+		keys := make([]store.Key, 200)
+		for i := range keys {
+			keys[i] = storetest.RandomKey()
+			_ = s.Create(ctx, keys[i], rec(c, users[i%4], time.Duration(i%37+1)*time.Minute))
+			if i%3 == 0 {
+				_ = s.Update(ctx, keys[i/2], rec(c, users[i%7%4], time.Duration(i%11+1)*time.Minute))
+			}
+			if i%5 == 0 {
+				_, _ = s.Delete(ctx, keys[i/3])
+			}
+			if i%7 == 0 {
+				c.Advance(time.Minute)
+			}
 		}
-		if i%5 == 0 {
-			_, _ = s.Delete(ctx, keys[i/3])
+		if len(s.shards) == 1 && limit > minShare {
+			t.Errorf("cap %d: one shard", limit)
 		}
-		if i%7 == 0 {
-			c.Advance(time.Minute)
-		}
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(s.expiry) != len(s.records) {
-		t.Fatalf("heap holds %d entries, map %d", len(s.expiry), len(s.records))
-	}
-	for i, e := range s.expiry {
-		if e.index != i || s.records[e.key] != e {
-			t.Fatalf("heap entry %d is stale", i)
-		}
-		if p := (i - 1) / 2; i > 0 && s.expiry[i].rec.Expires.Before(s.expiry[p].rec.Expires) {
-			t.Fatalf("heap order broken at %d", i)
-		}
-	}
-	indexed := 0
-	for _, keys := range s.byUser {
-		indexed += len(keys)
-	}
-	if indexed != len(s.records) {
-		t.Errorf("user index holds %d keys, store %d records (every record has a user here)", indexed, len(s.records))
+		checkConsistent(t, s)
 	}
 }
 
-// BenchmarkStore: the parallel sub-benchmarks show the cost of the store's
-// one lock.
-func BenchmarkStore(b *testing.B) {
-	s := New(WithSweepInterval(0))
-	defer s.Close()
-	storetest.Bench(b, s)
+// checkConsistent checks every shard's invariants: each record is in the
+// shard its key maps to, in exactly one heap (the one of its class) at the
+// position it remembers, the heaps are ordered by Expires, and the user
+// index lists exactly the records with a UserID.
+func checkConsistent(t *testing.T, s *Store) {
+	t.Helper()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		if n := len(sh.anon) + len(sh.users); n != len(sh.records) {
+			t.Errorf("shard %d: heaps hold %d entries, map %d", i, n, len(sh.records))
+		}
+		if len(sh.records) > sh.max {
+			t.Errorf("shard %d holds %d records, over its share %d of the cap", i, len(sh.records), sh.max)
+		}
+		for _, h := range []*expiryHeap{&sh.anon, &sh.users} {
+			for j, e := range *h {
+				switch {
+				case e.index != j || sh.records[e.key] != e:
+					t.Errorf("shard %d: heap entry %d is stale", i, j)
+				case sh.heapOf(e) != h:
+					t.Errorf("shard %d: entry of user %q is in the wrong heap", i, e.rec.UserID)
+				case s.shardFor(e.key) != sh:
+					t.Errorf("shard %d holds a key of another shard", i)
+				case j > 0 && e.rec.Expires.Before((*h)[(j-1)/2].rec.Expires):
+					t.Errorf("shard %d: heap order broken at %d", i, j)
+				}
+			}
+		}
+		indexed := 0
+		for user, first := range sh.byUser {
+			if first.prev != nil {
+				t.Errorf("shard %d: the first record of user %q has a predecessor", i, user)
+			}
+			for e := first; e != nil; e = e.next {
+				if sh.records[e.key] != e || e.rec.UserID != user {
+					t.Errorf("shard %d: the index lists a key under user %q that is not that user's record", i, user)
+				}
+				if e.next != nil && e.next.prev != e {
+					t.Errorf("shard %d: the list of user %q is broken", i, user)
+				}
+				indexed++
+			}
+		}
+		if signedIn := len(sh.users); indexed != signedIn {
+			t.Errorf("shard %d: user index holds %d keys, %d records have a user", i, indexed, signedIn)
+		}
+		sh.mu.RUnlock()
+	}
 }
