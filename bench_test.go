@@ -1,10 +1,12 @@
 package session
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The benchmarks: one op is one request through an http.Handler, with a
@@ -158,4 +160,42 @@ func BenchmarkFlash(b *testing.B) {
 			get(httptest.NewRecorder(), r2)
 		}
 	})
+}
+
+// BenchmarkHooks: what Config.Hooks cost on a read-modify-write of a
+// server-side session. "Unset" must match BenchmarkReadModifyWrite/Memory;
+// "Noop" is the price of the calls themselves.
+func BenchmarkHooks(b *testing.B) {
+	noop := Hooks{
+		Load:      func(context.Context, LoadEvent) {},
+		Commit:    func(context.Context, CommitEvent) {},
+		Lifecycle: func(context.Context, LifecycleEvent) {},
+		StoreCall: func(ctx context.Context, _ StoreOp) (context.Context, func(error, time.Duration)) {
+			return ctx, func(error, time.Duration) {}
+		},
+	}
+	for _, bc := range []struct {
+		name  string
+		hooks Hooks
+	}{{"Unset", Hooks{}}, {"Noop", noop}} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := Config[benchData]{Cookie: CookieOptions{Secrets: []string{benchSecret}}, Hooks: bc.hooks}
+			st, err := NewStorage(newSpyStore(b, nil).Store, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := benchRequest(b, st)
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := st.Get(r)
+				if err != nil || s.IsNew() {
+					b.Fatal("session not loaded", err)
+				}
+				s.Update(func(d *benchData) { d.Count++ })
+				if err := st.Commit(r.Context(), httptest.NewRecorder(), s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

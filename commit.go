@@ -45,11 +45,15 @@ func (st *Storage[T]) Commit(ctx context.Context, w http.ResponseWriter, s *Sess
 // cookie, so that shared caches do not hand the cookie to someone else. Use
 // it with frameworks that build a header map before the response exists.
 func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Session[T]) error {
-	v, err := st.commit(ctx, s)
+	res, err := st.commit(ctx, s)
+	if hook := st.cfg.Hooks.Commit; hook != nil {
+		hook(ctx, CommitEvent{Outcome: commitOutcome(res, err), CookieSize: len(res.cookie), Attempts: res.attempts, Err: err})
+	}
 	if err != nil {
 		return err
 	}
 	markVary(h)
+	v := res.cookie
 	if v == "" {
 		return nil
 	}
@@ -62,22 +66,28 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Sessio
 	return nil
 }
 
-// commit saves s and returns the Set-Cookie value ("" when no cookie is
-// needed).
-func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (string, error) {
+// commitResult is what one commit did.
+type commitResult struct {
+	cookie   string // the Set-Cookie value, "" when no cookie is needed
+	wrote    bool   // the session was saved (in the store or the cookie)
+	attempts int    // store writes tried
+}
+
+// commit saves s and returns what it did.
+func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, error) {
 	if s.destroyed {
-		return "", fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
+		return commitResult{}, fmt.Errorf("%w: Commit after Destroy", ErrSessionDestroyed)
 	}
 	if s.failed != nil {
-		return "", fmt.Errorf("session: not committing a session that failed to load or regenerate: %w", s.failed)
+		return commitResult{}, fmt.Errorf("session: not committing a session that failed to load or regenerate: %w", s.failed)
 	}
 	now := st.cfg.Now()
 	if !s.changed && !s.stale && !st.needsSlide(s, now) {
 		if s.clear {
 			s.clear = false
-			return st.cookie.deletion(st.cookie.name), nil
+			return commitResult{cookie: st.cookie.deletion(st.cookie.name)}, nil
 		}
-		return "", nil
+		return commitResult{}, nil
 	}
 	if s.created.IsZero() {
 		s.created = now
@@ -86,29 +96,32 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (string, error)
 		expires := st.deadline(s.created, now)
 		data, err := st.cfg.Serializer.Marshal(s.data)
 		if err != nil {
-			return "", fmt.Errorf("session: encoding the session data: %w", err)
+			return commitResult{}, fmt.Errorf("session: encoding the session data: %w", err)
 		}
 		p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
 		v, err := st.encodeCookie(&p, now, expires)
 		if err != nil {
-			return "", err
+			return commitResult{}, err
 		}
 		committed(s, expires)
-		return v, nil
+		return commitResult{cookie: v, wrote: true, attempts: 1}, nil
 	}
 	wantCookie := !s.hasRecord || s.stale || s.persistent || s.clear
-	expires, err := st.save(ctx, s, now)
+	expires, attempts, err := st.save(ctx, s, now)
+	res := commitResult{attempts: attempts}
 	if err != nil {
-		return "", err
+		return res, err
 	}
 	committed(s, expires)
+	res.wrote = true
 	if !wantCookie {
-		return "", nil
+		return res, nil
 	}
 	// The cookie carries only the ID; its own expiry is the absolute one,
 	// the idle timeout is the store's to enforce.
 	idp := codec.Payload{ID: s.id, Created: s.created, Expires: s.created.Add(st.cfg.Lifetime), Persistent: s.persistent}
-	return st.encodeCookie(&idp, now, expires)
+	res.cookie, err = st.encodeCookie(&idp, now, expires)
+	return res, err
 }
 
 // needsSlide reports whether an unchanged session must be written anyway to
@@ -124,7 +137,7 @@ func (st *Storage[T]) needsSlide(s *Session[T], now time.Time) bool {
 // committed records that s was saved with this expiry.
 func committed[T any](s *Session[T], expires time.Time) {
 	s.changed, s.stale, s.clear, s.isNew = false, false, false, false
-	s.ops = nil // saved: a later conflict re-applies only later changes
+	s.ops = s.ops[:0] // saved: a later conflict re-applies only later changes
 	s.expires = expires
 }
 
@@ -157,57 +170,53 @@ const maxCommitAttempts = 16
 // (under a fresh ID), Update (or CompareAndUpdate, re-applying this
 // request's changes after a lost race) otherwise. It returns the record's
 // new expiry.
-func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (time.Time, error) {
+func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (expires time.Time, attempts int, err error) {
 	rec, err := st.record(s, now)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if !s.hasRecord {
-		for attempt := 0; ; attempt++ {
+		for attempts = 1; ; attempts++ {
 			id, key := newID()
-			err := st.store.Create(ctx, key, rec)
-			if errors.Is(err, store.ErrExists) && attempt < 2 {
+			err := st.create(ctx, key, rec)
+			if errors.Is(err, store.ErrExists) && attempts < 3 {
 				continue // astronomically unlikely with 256-bit IDs
 			}
 			if err != nil {
-				return time.Time{}, fmt.Errorf("session: creating the session in the store: %w", err)
+				return time.Time{}, attempts, fmt.Errorf("session: creating the session in the store: %w", err)
 			}
 			s.id, s.key, s.hasRecord, s.version = id, key, true, 1
-			return rec.Expires, nil
+			return rec.Expires, attempts, nil
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		if st.versioned != nil {
-			rec.Version = s.version
-			err = st.versioned.CompareAndUpdate(ctx, s.key, rec)
-		} else {
-			err = st.store.Update(ctx, s.key, rec)
-		}
+	for attempts = 1; ; attempts++ {
+		rec.Version = s.version // ignored by stores that are not Versioned
+		err = st.update(ctx, s.key, rec)
 		switch {
 		case err == nil:
 			s.version++
-			return rec.Expires, nil
+			return rec.Expires, attempts, nil
 		case errors.Is(err, store.ErrNotFound):
-			return time.Time{}, ErrSessionDestroyed
+			return time.Time{}, attempts, ErrSessionDestroyed
 		case !errors.Is(err, store.ErrConflict):
-			return time.Time{}, fmt.Errorf("session: updating the session in the store: %w", err)
+			return time.Time{}, attempts, fmt.Errorf("session: updating the session in the store: %w", err)
 		case st.cfg.StrictConflicts:
-			return time.Time{}, fmt.Errorf("session: another request committed this session first: %w", err)
+			return time.Time{}, attempts, fmt.Errorf("session: another request committed this session first: %w", err)
 		case len(s.ops) == 0:
 			// Only the idle timeout's slide or a re-issue under a new
 			// secret: the request that won has just done the same.
-			return rec.Expires, nil
-		case attempt == maxCommitAttempts:
-			return time.Time{}, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", attempt, err)
+			return rec.Expires, attempts, nil
+		case attempts == maxCommitAttempts:
+			return time.Time{}, attempts, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", attempts, err)
 		}
-		if err := backoff(ctx, attempt); err != nil {
-			return time.Time{}, err
+		if err := backoff(ctx, attempts); err != nil {
+			return time.Time{}, attempts, err
 		}
 		if err := st.reapply(ctx, s, now); err != nil {
-			return time.Time{}, err
+			return time.Time{}, attempts, err
 		}
 		if rec, err = st.record(s, now); err != nil {
-			return time.Time{}, err
+			return time.Time{}, attempts, err
 		}
 	}
 }
@@ -234,7 +243,7 @@ func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error)
 // reapply reads the record another request just committed and redoes this
 // request's changes on it, so that the next attempt writes both.
 func (st *Storage[T]) reapply(ctx context.Context, s *Session[T], now time.Time) error {
-	rec, err := st.store.Read(ctx, s.key)
+	rec, err := st.read(ctx, s.key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrSessionDestroyed
@@ -248,8 +257,8 @@ func (st *Storage[T]) reapply(ctx context.Context, s *Session[T], now time.Time)
 	if err != nil || !st.fromPayload(fresh, &p, now) {
 		return fmt.Errorf("%w: the record another request committed cannot be used: %w", ErrSessionDestroyed, cmp.Or(err, fresh.loadErr))
 	}
-	for _, op := range s.ops {
-		op(fresh)
+	for i := range s.ops {
+		fresh.replay(&s.ops[i])
 	}
 	s.data, s.flash, s.persistent = fresh.data, fresh.flash, fresh.persistent
 	s.created, s.version = fresh.created, rec.Version
@@ -293,12 +302,15 @@ func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Ses
 // and Cache-Control: no-cache="Set-Cookie".
 func (st *Storage[T]) DestroyHeader(ctx context.Context, h http.Header, s *Session[T]) error {
 	if st.store != nil && s.hasRecord {
-		if _, err := st.store.Delete(ctx, s.key); err != nil {
-			return fmt.Errorf("session: deleting the session from the store: %w", err)
+		if _, err := st.delete(ctx, s.key); err != nil {
+			err = fmt.Errorf("session: deleting the session from the store: %w", err)
+			st.lifecycle(ctx, Destroyed, 0, err)
+			return err
 		}
 	}
+	st.lifecycle(ctx, Destroyed, 0, nil)
 	s.destroyed, s.hasRecord, s.id = true, false, ""
-	s.data, s.flash, s.ops, s.legacy = st.newDefaults(), nil, nil, nil
+	s.data, s.flash, s.ops, s.legacy = st.newDefaults(), nil, s.ops[:0], nil
 	h["Set-Cookie"] = append(h["Set-Cookie"], st.cookie.deletion(st.cookie.name))
 	h["Set-Cookie"] = append(h["Set-Cookie"], st.legacyDeletions...)
 	markVary(h)
@@ -322,13 +334,19 @@ func (st *Storage[T]) DestroyHeader(ctx context.Context, h http.Header, s *Sessi
 // handler that ignores the error cannot sign a user in under the old, maybe
 // planted, ID.
 func (st *Storage[T]) Regenerate(ctx context.Context, s *Session[T]) error {
+	err := st.regenerate(ctx, s)
+	st.lifecycle(ctx, Regenerated, 0, err)
+	return err
+}
+
+func (st *Storage[T]) regenerate(ctx context.Context, s *Session[T]) error {
 	if s.failed != nil {
 		return fmt.Errorf("session: cannot regenerate: %w", s.failed)
 	}
 	if st.store != nil && s.hasRecord {
 		// Delete reports, atomically with the removal, whether the record
 		// was still live: that is how a revoke by another request is seen.
-		live, err := st.store.Delete(ctx, s.key)
+		live, err := st.delete(ctx, s.key)
 		switch {
 		case err != nil:
 			s.failed = fmt.Errorf("session: deleting the old session record: %w", err)

@@ -103,6 +103,9 @@ type Config[T any] struct {
 	// that trace IDs and request attributes reach the log. Default: no
 	// logging.
 	Logger *slog.Logger
+	// Hooks receive each load's and commit's outcome, every store call and
+	// the lifecycle events, for metrics and traces; see Hooks.
+	Hooks Hooks
 	// StrictConflicts makes Commit return ErrConflict when another request
 	// of the same session committed first, instead of reading the newer
 	// record and re-applying this request's changes (see Commit). For

@@ -15,7 +15,7 @@ func SetFlash[V, T any](s *Session[T], key string, v V) error {
 		return fmt.Errorf("session: encoding flash %q: %w", key, err)
 	}
 	s.setFlash(key, b)
-	s.record(func(s *Session[T]) { s.setFlash(key, b) })
+	s.record(change[T]{kind: opSetFlash, key: key, val: b})
 	return nil
 }
 
@@ -39,7 +39,7 @@ func TakeFlash[V, T any](s *Session[T], key string) (v V, ok bool) {
 		return v, false
 	}
 	delete(s.flash, key)
-	s.record(func(s *Session[T]) { delete(s.flash, key) })
+	s.record(change[T]{kind: opTakeFlash, key: key})
 	if err := s.ser.Unmarshal(b, &v); err != nil {
 		var zero V
 		return zero, false

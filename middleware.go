@@ -269,7 +269,7 @@ func (m *mwState[T]) beforeHeaders(code int) bool {
 		return true
 	case code >= 500 && !m.opts.commitOn5xx:
 		if m.s.changed {
-			m.st.cfg.Logger.Info("session: not committing the session of a 5xx response", "status", code)
+			m.st.cfg.Logger.InfoContext(m.r.Context(), "session: not committing the session of a 5xx response", "status", code)
 		}
 		return true
 	}
@@ -280,7 +280,7 @@ func (m *mwState[T]) beforeHeaders(code int) bool {
 		return true
 	}
 	m.failed = err
-	m.st.cfg.Logger.Error("session: committing the session failed; sending the error response instead", "err", err)
+	m.st.cfg.Logger.ErrorContext(m.r.Context(), "session: committing the session failed; sending the error response instead", "err", err)
 	clear(h)
 	m.opts.onError(m.w, m.r, err)
 	return false
@@ -313,18 +313,18 @@ func (m *mwState[T]) finish() {
 	if !m.loaded || m.failed != nil || m.loadErr != nil {
 		return
 	}
-	log := m.st.cfg.Logger
+	log, ctx := m.st.cfg.Logger, m.r.Context()
 	switch {
 	case m.hijacked && (m.s.changed || m.s.destroyed):
-		log.Error("session: the session changed on a hijacked connection; the change was not saved")
+		log.ErrorContext(ctx, "session: the session changed on a hijacked connection; the change was not saved")
 	case !m.committed:
 		// 5xx or destroyed before the headers: nothing was meant to be saved.
 	case m.s.destroyed:
-		log.Error("session: Destroy after the response headers were written; the browser keeps its cookie")
+		log.ErrorContext(ctx, "session: Destroy after the response headers were written; the browser keeps its cookie")
 	case m.s.changed:
-		log.Error("session: the session changed after the response headers were written; the change was not saved")
+		log.ErrorContext(ctx, "session: the session changed after the response headers were written; the change was not saved")
 	case m.countCookies() != m.cookiesSent:
-		log.Error("session: a session cookie was set after the response headers were written; the browser never receives it")
+		log.ErrorContext(ctx, "session: a session cookie was set after the response headers were written; the browser never receives it")
 	}
 }
 

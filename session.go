@@ -32,7 +32,9 @@ type Session[T any] struct {
 	// ops are this request's changes, in order. When a commit loses a race
 	// with another request of the same session, the storage reads the
 	// record again and re-applies them to the fresh data (see Commit).
-	ops       []func(*Session[T])
+	// opsBuf holds the first few without an allocation of their own.
+	ops       []change[T]
+	opsBuf    [2]change[T]
 	destroyed bool
 	stale     bool     // the cookie was made with an older secret or format
 	clear     bool     // the request's cookie must be cleared (duplicates)
@@ -50,7 +52,7 @@ func (s *Session[T]) Get() T { return s.data }
 // Update for changes that must combine, such as counters).
 func (s *Session[T]) Set(v T) {
 	s.data = v
-	s.record(func(s *Session[T]) { s.data = v })
+	s.record(change[T]{kind: opSet, v: v})
 }
 
 // Update changes the data in place, as Astro Session's and Remix's
@@ -62,21 +64,66 @@ func (s *Session[T]) Set(v T) {
 // the data it is given.
 func (s *Session[T]) Update(fn func(*T)) {
 	fn(&s.data)
-	s.record(func(s *Session[T]) { fn(&s.data) })
+	s.record(change[T]{kind: opUpdate, fn: fn})
 }
 
 // Reset puts the data back to a fresh copy of the storage's defaults.
 // Flash values are kept.
 func (s *Session[T]) Reset() {
 	s.data = s.defaults()
-	s.record(func(s *Session[T]) { s.data = s.defaults() })
+	s.record(change[T]{kind: opReset})
+}
+
+// opKind is the kind of a recorded change.
+type opKind uint8
+
+const (
+	opSet opKind = iota
+	opUpdate
+	opReset
+	opSetFlash
+	opTakeFlash
+	opPersistent
+)
+
+// change is one change made to a session during a request, kept so that it
+// can be made again on newer data after a lost race. Values, not closures:
+// recording a change costs no allocation.
+type change[T any] struct {
+	kind opKind
+	on   bool     // opPersistent
+	fn   func(*T) // opUpdate
+	v    T        // opSet
+	key  string   // opSetFlash, opTakeFlash
+	val  []byte   // opSetFlash
 }
 
 // record marks the session changed and remembers how to redo the change on
 // newer data, should the commit lose a race.
-func (s *Session[T]) record(op func(*Session[T])) {
+func (s *Session[T]) record(c change[T]) {
 	s.changed = true
-	s.ops = append(s.ops, op)
+	if s.ops == nil {
+		s.ops = s.opsBuf[:0]
+	}
+	s.ops = append(s.ops, c)
+}
+
+// replay makes the recorded change c again, on s.
+func (s *Session[T]) replay(c *change[T]) {
+	switch c.kind {
+	case opSet:
+		s.data = c.v
+	case opUpdate:
+		c.fn(&s.data)
+	case opReset:
+		s.data = s.defaults()
+	case opSetFlash:
+		s.setFlash(c.key, c.val)
+	case opTakeFlash:
+		delete(s.flash, c.key)
+	case opPersistent:
+		s.persistent = c.on
+	}
 }
 
 // IsNew reports that the request brought no valid session: this one started
@@ -92,9 +139,9 @@ func (s *Session[T]) Changed() bool { return s.changed }
 func (s *Session[T]) ID() string { return s.id }
 
 // Key returns the store key (the SHA-256 hash of the ID), for comparing
-// with store.Info.Key, for example to mark "this device" in a list of the
+// with Info.Key, for example to mark "this device" in a list of the
 // user's sessions. ok is false when the session has no record.
-func (s *Session[T]) Key() (key store.Key, ok bool) { return s.key, s.hasRecord }
+func (s *Session[T]) Key() (key Key, ok bool) { return s.key, s.hasRecord }
 
 // Created returns when the session began, or the zero time before its first
 // commit (and for formats that do not keep it).
@@ -113,7 +160,7 @@ func (s *Session[T]) Persistent() bool { return s.persistent }
 func (s *Session[T]) SetPersistent(on bool) {
 	if s.persistent != on {
 		s.persistent = on
-		s.record(func(s *Session[T]) { s.persistent = on })
+		s.record(change[T]{kind: opPersistent, on: on})
 	}
 }
 

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,17 @@ func (st *Storage[T]) Get(r *http.Request) (*Session[T], error) {
 // checks the size first); a request with more is not trusted at all.
 const maxCookieValues = 32
 
+// load reads the session from the request's headers and reports how that
+// went to Hooks.Load.
 func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], error) {
+	s, err := st.loadSession(ctx, h)
+	if hook := st.cfg.Hooks.Load; hook != nil {
+		hook(ctx, LoadEvent{Outcome: loadOutcome(s, err), Err: cmp.Or(err, s.loadErr)})
+	}
+	return s, err
+}
+
+func (st *Storage[T]) loadSession(ctx context.Context, h http.Header) (*Session[T], error) {
 	now := st.cfg.Now()
 	var (
 		p       codec.Payload
@@ -168,7 +179,7 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 		s.loadErr = ErrCookieInvalid
 		return s, nil
 	}
-	rec, err := st.store.Read(ctx, key)
+	rec, err := st.read(ctx, key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.loadErr = err
@@ -212,7 +223,7 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 func (st *Storage[T]) dropCorrupt(ctx context.Context, s *Session[T], key store.Key, cause error) {
 	s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, cause)
 	st.cfg.Logger.WarnContext(ctx, "session: stored record is corrupt; deleting it and starting a new session", "key", key.String(), "err", cause)
-	if _, err := st.store.Delete(ctx, key); err != nil {
+	if _, err := st.delete(ctx, key); err != nil {
 		st.cfg.Logger.WarnContext(ctx, "session: deleting a corrupt record failed", "key", key.String(), "err", err)
 	}
 }
