@@ -2,11 +2,12 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/b4f9cdbb/session/store"
 )
+
+var _ store.Maintenance = (*Store)(nil)
 
 // DeleteExpired frees every expired record now and reports how many it
 // freed. The background sweeper calls it every sweep interval; call it
@@ -15,17 +16,9 @@ import (
 // stops between shards when ctx is done.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	now := s.clock()
-	n := 0
-	for i := range s.shards {
-		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("memstore: delete expired: %w", err)
-		}
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += sh.deleteExpired(&sh.anon, now) + sh.deleteExpired(&sh.users, now)
-		sh.mu.Unlock()
-	}
-	return n, nil
+	return s.sum(ctx, "delete expired", true, func(sh *shard) int {
+		return sh.deleteExpired(&sh.anon, now) + sh.deleteExpired(&sh.users, now)
+	})
 }
 
 // deleteExpired removes the expired records of h, one of sh's heaps, and
@@ -43,18 +36,29 @@ func (sh *shard) deleteExpired(h *expiryHeap, now time.Time) int {
 // leaves out expired records the sweeper has not freed yet; finding them
 // costs time in proportion to their number, not to the store's size.
 func (s *Store) Count(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("memstore: count: %w", err)
-	}
 	now := s.clock()
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += sh.live(now)
-		sh.mu.RUnlock()
-	}
-	return n, nil
+	return s.sum(ctx, "count", false, func(sh *shard) int { return sh.live(now) })
+}
+
+// Len reports how many records the store holds, including expired ones the
+// sweeper has not freed yet: the number the cap applies to. It is meant for
+// metrics and tests; Count reports live records only.
+func (s *Store) Len() int {
+	n, _ := s.sum(context.Background(), "len", false, func(sh *shard) int { return len(sh.records) })
+	return n
+}
+
+// DeleteAll deletes every record (every user is signed out) and reports
+// how many live records it ended. It clears one shard at a time: a record
+// created meanwhile in a shard already cleared survives. If ctx is done
+// before the last shard, the shards already cleared stay cleared.
+func (s *Store) DeleteAll(ctx context.Context) (int, error) {
+	now := s.clock()
+	return s.sum(ctx, "delete all", true, func(sh *shard) int {
+		n := sh.live(now)
+		sh.reset()
+		return n
+	})
 }
 
 // live counts the shard's records that have not expired. sh.mu must be
@@ -80,24 +84,3 @@ func (h expiryHeap) countExpired(now time.Time) int {
 	}
 	return n
 }
-
-// DeleteAll deletes every record (every user is signed out) and reports
-// how many live records it ended. It clears one shard at a time: a record
-// created meanwhile in a shard already cleared survives.
-func (s *Store) DeleteAll(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("memstore: delete all: %w", err)
-	}
-	now := s.clock()
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += sh.live(now)
-		sh.reset()
-		sh.mu.Unlock()
-	}
-	return n, nil
-}
-
-var _ store.Maintenance = (*Store)(nil)

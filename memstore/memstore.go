@@ -70,20 +70,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Len reports how many records the store holds, including expired ones the
-// sweeper has not freed yet: the number the cap applies to. It is meant for
-// metrics and tests; Count reports live records only.
-func (s *Store) Len() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.records)
-		sh.mu.RUnlock()
-	}
-	return n
-}
-
 // expired reports whether rec reads as not found at now: Expires is the
 // first instant at which it is gone.
 func expired(rec store.Record, now time.Time) bool { return !now.Before(rec.Expires) }

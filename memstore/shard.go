@@ -2,7 +2,9 @@ package memstore
 
 import (
 	"container/heap"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"sync"
 
@@ -81,6 +83,30 @@ func (s *Store) shardFor(key store.Key) *shard {
 		binary.LittleEndian.Uint64(key[16:]) ^ binary.LittleEndian.Uint64(key[24:])
 	h *= 0x9e3779b97f4a7c15 // Fibonacci hashing: the top bits depend on every bit
 	return &s.shards[h>>s.shift]
+}
+
+// sum calls fn on every shard in turn, under the shard's write lock when
+// write is set and its read lock otherwise, and adds up what fn returns.
+// Only one shard is locked at a time. Once ctx is done it stops before the
+// next shard and returns the sum so far with ctx's error, wrapped for op.
+func (s *Store) sum(ctx context.Context, op string, write bool, fn func(sh *shard) int) (int, error) {
+	n := 0
+	for i := range s.shards {
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("memstore: %s: %w", op, err)
+		}
+		sh := &s.shards[i]
+		if write {
+			sh.mu.Lock()
+			n += fn(sh)
+			sh.mu.Unlock()
+		} else {
+			sh.mu.RLock()
+			n += fn(sh)
+			sh.mu.RUnlock()
+		}
+	}
+	return n, nil
 }
 
 // heapOf returns the expiry heap that holds (or is to hold) e.

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/b4f9cdbb/session/store"
 )
@@ -54,23 +53,18 @@ func (sh *shard) unindex(e *entry) {
 // record. Records never become corrupt in memory, so none is skipped for
 // that reason.
 func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("memstore: list user: %w", err)
-	}
 	now := s.clock()
-	var list []store.Info
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
+	list := []store.Info{}
+	_, err := s.sum(ctx, "list user", false, func(sh *shard) int {
 		for e := sh.byUser[userID]; e != nil; e = e.next {
 			if r := e.rec; !expired(r, now) {
 				list = append(list, store.Info{Key: e.key, Created: r.Created, Updated: r.Updated, Expires: r.Expires})
 			}
 		}
-		sh.mu.RUnlock()
-	}
-	if list == nil {
-		list = []store.Info{}
+		return 0
+	})
+	if err != nil {
+		return nil, err
 	}
 	return list, nil
 }
@@ -79,16 +73,12 @@ func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, erro
 // reports how many live sessions it ended. Each shard is cleared of the
 // user's sessions under its own lock; a session the user opens in a shard
 // already visited, while DeleteUser runs, is not deleted (it did not exist
-// when the call began).
+// when the call began). If ctx is done before the last shard, the sessions
+// already deleted stay deleted and the error says to retry.
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("memstore: delete user: %w", err)
-	}
 	now := s.clock()
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
+	return s.sum(ctx, "delete user", true, func(sh *shard) int {
+		n := 0
 		for e := sh.byUser[userID]; e != nil; {
 			next := e.next // remove unlinks e
 			if !expired(e.rec, now) {
@@ -97,7 +87,6 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 			sh.remove(e)
 			e = next
 		}
-		sh.mu.Unlock()
-	}
-	return n, nil
+		return n
+	})
 }
