@@ -1,3 +1,3 @@
 module github.com/b4f9cdbb/session
 
-go 1.24
+go 1.24.0

@@ -5,9 +5,9 @@ go 1.26.0
 require (
 	github.com/alexedwards/scs/redisstore v0.0.0-20251002162104-209de6e426de
 	github.com/alexedwards/scs/v2 v2.9.0
-	github.com/b4f9cdbb/session v0.0.0
-	github.com/b4f9cdbb/session/redisstore v0.0.0
-	github.com/b4f9cdbb/session/sqlitestore v0.0.0
+	github.com/b4f9cdbb/session v0.1.0
+	github.com/b4f9cdbb/session/redisstore v0.1.0
+	github.com/b4f9cdbb/session/sqlitestore v0.1.0
 	github.com/gomodule/redigo v1.8.0
 	github.com/gorilla/sessions v1.4.0
 	github.com/redis/go-redis/v9 v9.23.0
@@ -27,10 +27,4 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
-)
-
-replace (
-	github.com/b4f9cdbb/session => ..
-	github.com/b4f9cdbb/session/redisstore => ../redisstore
-	github.com/b4f9cdbb/session/sqlitestore => ../sqlitestore
 )

@@ -3,7 +3,7 @@ module github.com/b4f9cdbb/session/pgstore
 go 1.25.0
 
 require (
-	github.com/b4f9cdbb/session v0.0.0
+	github.com/b4f9cdbb/session v0.1.0
 	github.com/jackc/pgx/v5 v5.12.0
 	go.uber.org/goleak v1.3.0
 )
@@ -15,5 +15,3 @@ require (
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
-
-replace github.com/b4f9cdbb/session => ../

@@ -3,11 +3,11 @@ module github.com/b4f9cdbb/session/cmd/demo
 go 1.26.0
 
 require (
-	github.com/b4f9cdbb/session v0.0.0
-	github.com/b4f9cdbb/session/mysqlstore v0.0.0
-	github.com/b4f9cdbb/session/pgstore v0.0.0
-	github.com/b4f9cdbb/session/redisstore v0.0.0
-	github.com/b4f9cdbb/session/sqlitestore v0.0.0
+	github.com/b4f9cdbb/session v0.1.0
+	github.com/b4f9cdbb/session/mysqlstore v0.1.0
+	github.com/b4f9cdbb/session/pgstore v0.1.0
+	github.com/b4f9cdbb/session/redisstore v0.1.0
+	github.com/b4f9cdbb/session/sqlitestore v0.1.0
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
@@ -32,12 +32,4 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
-)
-
-replace (
-	github.com/b4f9cdbb/session => ../..
-	github.com/b4f9cdbb/session/mysqlstore => ../../mysqlstore
-	github.com/b4f9cdbb/session/pgstore => ../../pgstore
-	github.com/b4f9cdbb/session/redisstore => ../../redisstore
-	github.com/b4f9cdbb/session/sqlitestore => ../../sqlitestore
 )

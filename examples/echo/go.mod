@@ -3,8 +3,8 @@ module github.com/b4f9cdbb/session/examples/echo
 go 1.25.0
 
 require (
-	github.com/b4f9cdbb/session v0.0.0
-	github.com/b4f9cdbb/session/examples/exampletest v0.0.0
+	github.com/b4f9cdbb/session v0.1.0
+	github.com/b4f9cdbb/session/examples/exampletest v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 )
 
@@ -18,9 +18,4 @@ require (
 	golang.org/x/net v0.56.0 // indirect
 	golang.org/x/sys v0.46.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
-)
-
-replace (
-	github.com/b4f9cdbb/session => ../..
-	github.com/b4f9cdbb/session/examples/exampletest => ../exampletest
 )

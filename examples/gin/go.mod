@@ -3,8 +3,8 @@ module github.com/b4f9cdbb/session/examples/gin
 go 1.25.0
 
 require (
-	github.com/b4f9cdbb/session v0.0.0
-	github.com/b4f9cdbb/session/examples/exampletest v0.0.0
+	github.com/b4f9cdbb/session v0.1.0
+	github.com/b4f9cdbb/session/examples/exampletest v0.1.0
 	github.com/gin-gonic/gin v1.12.0
 )
 
@@ -38,9 +38,4 @@ require (
 	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/text v0.34.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
-)
-
-replace (
-	github.com/b4f9cdbb/session => ../..
-	github.com/b4f9cdbb/session/examples/exampletest => ../exampletest
 )
