@@ -11,8 +11,10 @@ const DefaultSweepInterval = time.Minute
 // says otherwise. A record with 200 bytes of session data takes about 460
 // bytes of heap when anonymous and 510 when signed in (TestBytesPerSession
 // measures it and fails above 600), so the default cap bounds the store at
-// about 50 MB (60 MB at most); every further byte of session data adds up
-// to DefaultMaxEntries bytes (100 MB more at 1 KiB more per session).
+// about 50 MB (60 MB at most) of live heap; every further byte of session
+// data adds up to DefaultMaxEntries bytes (100 MB more at 1 KiB more per
+// session). With the default GOGC=100 the process may use up to about
+// twice its live heap.
 //
 // The cap is what keeps a flood of cookie-less requests, each of which
 // starts a new anonymous session, from exhausting the server's memory: at
@@ -63,18 +65,18 @@ func WithSweepInterval(d time.Duration) Option {
 // in this order: an expired record; else an anonymous one (Record.UserID is
 // empty); else a signed-in one. Within each class the record that expires
 // soonest goes first, which is the one its user would lose first anyway.
-// So a flood of new anonymous sessions pushes out only anonymous sessions
-// while signed-in users keep theirs.
+// So a flood of new anonymous sessions pushes out anonymous sessions, and
+// signed-in users keep theirs as long as those alone do not fill the cap.
 //
 // The store is split into shards, a power of two of them, at most 64 and
 // at most one per 1024 records of the cap (a cap under 2048 gives one
-// shard), and each shard holds an equal share
-// of n, so the total never exceeds n. The order above holds within a
-// shard: a shard whose share is full evicts even if another has room.
-// Keys are hashes, so shards fill evenly and eviction starts only a little
-// before the store holds n records in all (at about 98.8% of the default
-// cap); a signed-in session is evicted only when its shard holds nothing
-// but signed-in sessions.
+// shard), and each shard holds an equal share of n, so the total never
+// exceeds n. The order above holds within a shard: a shard whose share is
+// full evicts even if another has room, and a signed-in session is evicted
+// only when its shard holds nothing but signed-in sessions. Keys are
+// hashes, so shards fill evenly: at the default cap the first eviction
+// comes when the store holds about 94% of n records, and after n creates
+// it holds about 99% of n.
 //
 // There is deliberately no "unlimited" setting: a store without a cap lets
 // any client that sends requests without a cookie grow the server's memory
