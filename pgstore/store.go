@@ -12,13 +12,6 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// ErrCorrupt reports a row that no Store method could have written: a NULL
-// or negative time, a version below 1 or a key of the wrong length. It means
-// someone edited the table by hand or another program shares it; the store
-// refuses the row rather than guess. It is store.ErrCorrupt, which every
-// store reports.
-var ErrCorrupt = store.ErrCorrupt
-
 // Store is a PostgreSQL session store. It is safe for use by many
 // goroutines; build it with New, create its table with Migrate and stop its
 // janitor with Close.
@@ -28,8 +21,9 @@ type Store struct {
 }
 
 var (
-	_ store.Versioned = (*Store)(nil)
-	_ store.UserIndex = (*Store)(nil)
+	_ store.Versioned   = (*Store)(nil)
+	_ store.UserIndex   = (*Store)(nil)
+	_ store.Maintenance = (*Store)(nil)
 )
 
 // dialect is PostgreSQL's SQL: numbered placeholders, names quoted the way
@@ -82,7 +76,7 @@ func New(p *pgxpool.Pool, opts ...Option) (*Store, error) {
 	if p == nil {
 		return nil, errors.New("pgstore: pool is nil")
 	}
-	cfg, err := sqlstore.NewConfig(dialect.Name, opts)
+	cfg, err := sqlstore.NewConfig(dialect.Name, opts, Option.unwrap)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +96,10 @@ func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) err
 }
 
 // Read returns the record under key if it expires after the store's clock,
-// and store.ErrNotFound otherwise. A row that breaks the schema's rules gives
-// ErrCorrupt.
+// and store.ErrNotFound otherwise. A row that no Store method could have
+// written (a NULL or negative time, a version below 1) gives an error
+// wrapping store.ErrCorrupt: someone edited the table by hand or another
+// program shares it, and the store refuses the row rather than guess.
 func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	return s.s.Read(ctx, key)
 }
@@ -124,28 +120,43 @@ func (s *Store) CompareAndUpdate(ctx context.Context, key store.Key, rec store.R
 	return s.s.CompareAndUpdate(ctx, key, rec)
 }
 
-// Delete removes the record under key. Deleting an absent key succeeds, so
-// that a logout can be retried safely.
-func (s *Store) Delete(ctx context.Context, key store.Key) error { return s.s.Delete(ctx, key) }
+// Delete removes the record under key and reports whether it was live
+// (unexpired). The answer comes from the DELETE that removed the row, so of
+// several requests deleting one session at once exactly one learns that it
+// ended it. Deleting an absent key succeeds, so that a logout can be retried
+// safely.
+func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
+	return s.s.Delete(ctx, key)
+}
 
 // ListUser returns the live sessions of userID through the user_id index.
 // Records written with an empty UserID belong to no user, so ListUser("")
-// returns none.
+// returns none. A corrupt row of the user is left out and deleted, so that
+// it never hides the user's other sessions.
 func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
 	return s.s.ListUser(ctx, userID)
 }
 
-// DeleteUser deletes the live sessions of userID ("sign out everywhere") and
-// reports how many there were. Expired ones are left to the janitor: they
-// already read as not found.
+// DeleteUser deletes every session of userID ("sign out everywhere"),
+// expired and corrupt rows included, and reports how many live, readable
+// sessions it ended.
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 	return s.s.DeleteUser(ctx, userID)
 }
 
 // DeleteExpired deletes every record that has expired by the store's clock,
-// one batch at a time, and reports how many. The janitor calls it; call it
-// yourself when the janitor is off (WithJanitorInterval(0)).
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) { return s.s.DeleteExpired(ctx) }
+// one batch at a time (WithBatchSize), and reports how many. The janitor
+// calls it; call it yourself when the janitor is off
+// (WithJanitorInterval(0)). Each batch is one statement that locks only the
+// rows it deletes, so reads never wait for it.
+func (s *Store) DeleteExpired(ctx context.Context) (int, error) { return s.s.DeleteExpired(ctx) }
+
+// Count reports how many live, readable records the table holds.
+func (s *Store) Count(ctx context.Context) (int, error) { return s.s.Count(ctx) }
+
+// DeleteAll deletes every record, in batches, and reports how many live,
+// readable records it ended: every user is signed out.
+func (s *Store) DeleteAll(ctx context.Context) (int, error) { return s.s.DeleteAll(ctx) }
 
 // Close stops the janitor and waits until its goroutine has returned. It is
 // safe to call more than once and does not close the pool.

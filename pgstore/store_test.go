@@ -2,16 +2,14 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/goleak"
 
+	"github.com/b4f9cdbb/session/internal/sqlstore"
 	"github.com/b4f9cdbb/session/internal/sqlstore/sqltest"
-	"github.com/b4f9cdbb/session/storetest"
 )
 
 // TestMain fails the package if any goroutine (a janitor, a pool's worker)
@@ -39,7 +37,9 @@ func testPool(t testing.TB) *pgxpool.Pool {
 // harness is the test database behind pool, for the shared SQL store tests.
 func harness(pool *pgxpool.Pool) sqltest.Harness[*Store, Option] {
 	return sqltest.Harness[*Store, Option]{
-		New: func(opts ...Option) (*Store, error) { return New(pool, opts...) },
+		Dialect: dialect,
+		Opt:     func(o sqlstore.Option) Option { return Option{o} },
+		New:     func(opts ...Option) (*Store, error) { return New(pool, opts...) },
 		Exec: func(ctx context.Context, query string, args ...any) error {
 			_, err := pool.Exec(ctx, query, args...)
 			return err
@@ -52,6 +52,15 @@ func harness(pool *pgxpool.Pool) sqltest.Harness[*Store, Option] {
 		Leaks: func(t testing.TB) func() {
 			before := goleak.IgnoreCurrent()
 			return func() { goleak.VerifyNone(t, before) }
+		},
+		Damages: []sqltest.Damage{
+			{Column: "key", Value: `'\x0102'::bytea`}, // only ListUser can meet it
+			{Column: "updated", Value: "NULL", Before: "ALTER TABLE {t} ALTER COLUMN updated DROP NOT NULL"},
+			{Column: "version", Value: "NULL", Before: "ALTER TABLE {t} ALTER COLUMN version DROP NOT NULL"},
+		},
+		TableBytes: func(ctx context.Context, table string) (n int64, err error) {
+			err = pool.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", table).Scan(&n)
+			return n, err
 		},
 	}
 }
@@ -69,58 +78,10 @@ func TestSQL(t *testing.T) {
 }
 
 func TestOptionsAreValidated(t *testing.T) {
-	pool := &pgxpool.Pool{} // never used: New must fail before touching it
-	sqltest.OptionsAreValidated(t, func(opts ...Option) (*Store, error) { return New(pool, opts...) })
+	pool := &pgxpool.Pool{} // never used: New must decide before touching it
+	harness(pool).OptionsAreValidated(t)
+	sqltest.SameDefaults(t, DefaultTable, DefaultJanitorInterval, DefaultBatchSize)
 	if _, err := New(nil); err == nil {
 		t.Error("New(nil): want an error")
-	}
-}
-
-func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
-	pool := testPool(t)
-	s := testStore(t, pool, WithJanitorInterval(0))
-	ctx := context.Background()
-	future := time.Now().Add(time.Hour).UnixMilli()
-	cases := []struct {
-		name                      string
-		created, expires, version int64
-	}{
-		{"negative created", -5, future, 1},
-		{"version zero", 1, future, 0},
-		{"negative version", 1, future, -7},
-	}
-	for _, c := range cases {
-		key := storetest.RandomKey()
-		_, err := pool.Exec(ctx, "INSERT INTO "+s.Table()+` (key, data, created, updated, expires, user_id, version)
-			VALUES ($1, '', $2, 0, $3, 'corrupt', $4)`, key[:], c.created, c.expires, c.version)
-		if err != nil {
-			t.Fatalf("%s: insert: %v", c.name, err)
-		}
-		if _, err := s.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s: Read: err = %v, want ErrCorrupt", c.name, err)
-		}
-		if _, err := pool.Exec(ctx, "DELETE FROM "+s.Table()+" WHERE key = $1", key[:]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A key that is not 32 bytes can only reach a caller through ListUser.
-	if _, err := pool.Exec(ctx, "INSERT INTO "+s.Table()+` (key, data, created, updated, expires, user_id)
-		VALUES ('\x0102', '', 0, 0, $1, 'corrupt')`, future); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ListUser(ctx, "corrupt"); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("ListUser with a 2-byte key: err = %v, want ErrCorrupt", err)
-	}
-	// A NULL where the schema forbids one (a table someone altered).
-	if _, err := pool.Exec(ctx, "ALTER TABLE "+s.Table()+" ALTER COLUMN updated DROP NOT NULL"); err != nil {
-		t.Fatal(err)
-	}
-	key := storetest.RandomKey()
-	if _, err := pool.Exec(ctx, "INSERT INTO "+s.Table()+` (key, data, created, updated, expires)
-		VALUES ($1, '', 0, NULL, $2)`, key[:], future); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("Read with NULL updated: err = %v, want ErrCorrupt", err)
 	}
 }

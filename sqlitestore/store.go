@@ -12,13 +12,6 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// ErrCorrupt reports a row that no Store method could have written: a NULL
-// or negative time, a version below 1 or a key of the wrong length. It means
-// someone edited the table by hand or another program shares it; the store
-// refuses the row rather than guess. It is store.ErrCorrupt, which every
-// store reports.
-var ErrCorrupt = store.ErrCorrupt
-
 // Store is a SQLite session store. It is safe for use by many
 // goroutines; build it with Open (or New on a *sql.DB you configured),
 // create its table with Migrate and stop its janitor with Close.
@@ -28,16 +21,19 @@ type Store struct {
 }
 
 var (
-	_ store.Versioned = (*Store)(nil)
-	_ store.UserIndex = (*Store)(nil)
+	_ store.Versioned   = (*Store)(nil)
+	_ store.UserIndex   = (*Store)(nil)
+	_ store.Maintenance = (*Store)(nil)
 )
 
-// dialect is SQLite's SQL: ? placeholders, double-quoted names, and a
-// LIMIT in the subquery that picks a batch of expired rows.
+// dialect is SQLite's SQL: ? placeholders, double-quoted names, a LIMIT in
+// the subquery that picks a batch of rows to delete, and columns that hold
+// any type whatever they were declared as.
 var dialect = &sqlstore.Dialect{
 	Name:        "sqlitestore",
 	Quote:       quote,
 	IsDuplicate: isUniqueViolation,
+	Typeless:    true,
 }
 
 // quote quotes a validated identifier. KEY is a keyword, so the column
@@ -67,7 +63,7 @@ func New(db *sql.DB, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlitestore: db is nil")
 	}
-	cfg, err := sqlstore.NewConfig(dialect.Name, opts)
+	cfg, err := sqlstore.NewConfig(dialect.Name, opts, Option.unwrap)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +83,10 @@ func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) err
 }
 
 // Read returns the record under key if it expires after the store's clock,
-// and store.ErrNotFound otherwise. A row that breaks the schema's rules gives
-// ErrCorrupt.
+// and store.ErrNotFound otherwise. A row that no Store method could have
+// written (a NULL or negative time, a version below 1) gives an error
+// wrapping store.ErrCorrupt: someone edited the table by hand or another
+// program shares it, and the store refuses the row rather than guess.
 func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	return s.s.Read(ctx, key)
 }
@@ -109,28 +107,43 @@ func (s *Store) CompareAndUpdate(ctx context.Context, key store.Key, rec store.R
 	return s.s.CompareAndUpdate(ctx, key, rec)
 }
 
-// Delete removes the record under key. Deleting an absent key succeeds, so
-// that a logout can be retried safely.
-func (s *Store) Delete(ctx context.Context, key store.Key) error { return s.s.Delete(ctx, key) }
+// Delete removes the record under key and reports whether it was live
+// (unexpired). The answer comes from the DELETE that removed the row, so of
+// several requests deleting one session at once exactly one learns that it
+// ended it. Deleting an absent key succeeds, so that a logout can be retried
+// safely.
+func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
+	return s.s.Delete(ctx, key)
+}
 
 // ListUser returns the live sessions of userID through the user_id index.
 // Records written with an empty UserID belong to no user, so ListUser("")
-// returns none.
+// returns none. A corrupt row of the user is left out and deleted, so that
+// it never hides the user's other sessions.
 func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
 	return s.s.ListUser(ctx, userID)
 }
 
-// DeleteUser deletes the live sessions of userID ("sign out everywhere") and
-// reports how many there were. Expired ones are left to the janitor: they
-// already read as not found.
+// DeleteUser deletes every session of userID ("sign out everywhere"),
+// expired and corrupt rows included, and reports how many live, readable
+// sessions it ended.
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 	return s.s.DeleteUser(ctx, userID)
 }
 
 // DeleteExpired deletes every record that has expired by the store's clock,
-// one batch at a time, and reports how many. The janitor calls it; call it
-// yourself when the janitor is off (WithJanitorInterval(0)).
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) { return s.s.DeleteExpired(ctx) }
+// one batch at a time (WithBatchSize), and reports how many. The janitor
+// calls it; call it yourself when the janitor is off
+// (WithJanitorInterval(0)). Each batch is one statement, which holds SQLite's
+// write lock only while it runs; in WAL mode readers never wait for it.
+func (s *Store) DeleteExpired(ctx context.Context) (int, error) { return s.s.DeleteExpired(ctx) }
+
+// Count reports how many live, readable records the table holds.
+func (s *Store) Count(ctx context.Context) (int, error) { return s.s.Count(ctx) }
+
+// DeleteAll deletes every record, in batches, and reports how many live,
+// readable records it ended: every user is signed out.
+func (s *Store) DeleteAll(ctx context.Context) (int, error) { return s.s.DeleteAll(ctx) }
 
 // Close stops the janitor and waits until its goroutine has returned. A
 // store made by Open then closes its database; one made by New leaves db to

@@ -11,7 +11,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/b4f9cdbb/session/internal/sqlstore"
 	"github.com/b4f9cdbb/session/internal/sqlstore/sqltest"
+	"github.com/b4f9cdbb/session/store"
 	"github.com/b4f9cdbb/session/storetest"
 )
 
@@ -36,11 +38,36 @@ func testDB(t testing.TB) (path string, raw *sql.DB) {
 // tables are migrated through raw and the stores under test made by Open.
 func harness(path string, raw *sql.DB) sqltest.Harness[*Store, Option] {
 	return sqltest.Harness[*Store, Option]{
-		New:  func(opts ...Option) (*Store, error) { return New(raw, opts...) },
-		Open: func(opts ...Option) (*Store, error) { return Open(path, opts...) },
+		Dialect: dialect,
+		Opt:     func(o sqlstore.Option) Option { return Option{o} },
+		New:     func(opts ...Option) (*Store, error) { return New(raw, opts...) },
+		Open:    func(opts ...Option) (*Store, error) { return Open(path, opts...) },
 		Leaks: func(t testing.TB) func() {
 			before := goleak.IgnoreCurrent()
 			return func() { goleak.VerifyNone(t, before) }
+		},
+		// SQLite keeps any value in any column: a corrupt row can hold
+		// text, a real or a blob where the schema says BIGINT.
+		Damages: []sqltest.Damage{
+			{Column: "version", Value: "'garbage'"},
+			{Column: "expires", Value: "'junk'"}, // text sorts after every integer: "live" for ever
+			{Column: "created", Value: "1.5"},
+			{Column: "updated", Value: "x'00'"},
+			{Column: "key", Value: "x'0102'"}, // only ListUser can meet it
+		},
+		TableBytes: func(ctx context.Context, _ string) (int64, error) {
+			// The file holds nothing but the table under test: its used
+			// pages, once the WAL is checkpointed into it.
+			if _, err := raw.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				return 0, err
+			}
+			var pages, free, size int64
+			for pragma, v := range map[string]*int64{"page_count": &pages, "freelist_count": &free, "page_size": &size} {
+				if err := raw.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(v); err != nil {
+					return 0, err
+				}
+			}
+			return (pages - free) * size, nil
 		},
 	}.WithDB(raw)
 }
@@ -59,8 +86,9 @@ func TestSQL(t *testing.T) {
 }
 
 func TestOptionsAreValidated(t *testing.T) {
-	db := &sql.DB{} // never used: New must fail before touching it
-	sqltest.OptionsAreValidated(t, func(opts ...Option) (*Store, error) { return New(db, opts...) })
+	db := &sql.DB{} // never used: New must decide before touching it
+	harness("", db).OptionsAreValidated(t)
+	sqltest.SameDefaults(t, DefaultTable, DefaultJanitorInterval, DefaultBatchSize)
 	if _, err := New(nil); err == nil {
 		t.Error("New(nil): want an error")
 	}
@@ -114,56 +142,35 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 }
 
-func TestCorruptRowsGiveErrCorrupt(t *testing.T) {
-	s, raw := testStore(t, WithJanitorInterval(0))
+// TestNullIsCorrupt: a NULL where the schema forbids one, in a table made by
+// hand without the NOT NULL constraints (Migrate leaves an existing table
+// alone, and SQLite cannot drop a constraint, so the shared damages cannot
+// make one).
+func TestNullIsCorrupt(t *testing.T) {
+	_, raw := testDB(t)
 	ctx := context.Background()
-	future := time.Now().Add(time.Hour).UnixMilli()
-	insert := func(table string, key []byte, created, updated, version any) {
-		t.Helper()
-		_, err := raw.ExecContext(ctx, "INSERT INTO "+table+` ("key", data, created, updated, expires, user_id, version)
-			VALUES (?, x'', ?, ?, ?, 'corrupt', ?)`, key, created, updated, future, version)
-		if err != nil {
-			t.Fatalf("insert: %v", err)
-		}
-	}
-	cases := []struct {
-		name             string
-		created, version any
-	}{
-		{"negative created", -5, 1},
-		{"version zero", 1, 0},
-		{"negative version", 1, -7},
-		{"text in an integer column", 1, "garbage"}, // SQLite's flexible typing lets it in
-	}
-	for _, c := range cases {
-		key := storetest.RandomKey()
-		insert(s.Table(), key[:], c.created, 0, c.version)
-		if _, err := s.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s: Read: err = %v, want ErrCorrupt", c.name, err)
-		}
-		if _, err := raw.ExecContext(ctx, "DELETE FROM "+s.Table()+` WHERE "key" = ?`, key[:]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A key that is not 32 bytes can only reach a caller through ListUser.
-	insert(s.Table(), []byte{1, 2}, 0, 0, 1)
-	if _, err := s.ListUser(ctx, "corrupt"); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("ListUser with a 2-byte key: err = %v, want ErrCorrupt", err)
-	}
-	// A NULL where the schema forbids one: a table made by hand without
-	// the NOT NULL constraints (Migrate leaves an existing table alone).
 	loose := sqltest.UniqueTable()
 	if _, err := raw.ExecContext(ctx, `CREATE TABLE `+loose+` ("key" BLOB PRIMARY KEY, data BLOB,
 		created BIGINT, updated BIGINT, expires BIGINT, user_id TEXT, version BIGINT)`); err != nil {
 		t.Fatal(err)
 	}
-	ls, err := New(raw, WithTable(loose), WithJanitorInterval(0))
+	s, err := New(raw, WithTable(loose), WithJanitorInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	key := storetest.RandomKey()
-	insert(ls.Table(), key[:], 0, nil, 1)
-	if _, err := ls.Read(ctx, key); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("Read with NULL updated: err = %v, want ErrCorrupt", err)
+	if _, err := raw.ExecContext(ctx, "INSERT INTO "+loose+` ("key", data, created, updated, expires, user_id, version)
+		VALUES (?, NULL, 0, NULL, ?, 'u', 1)`, key[:], time.Now().Add(time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(ctx, key); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("Read with NULL updated: err = %v, want store.ErrCorrupt", err)
+	}
+	if n, err := s.DeleteUser(ctx, "u"); err != nil || n != 0 {
+		t.Errorf("DeleteUser = %d, %v; want 0 (the row is corrupt)", n, err)
+	}
+	if _, err := s.Read(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Read after DeleteUser: err = %v, want store.ErrNotFound", err)
 	}
 }

@@ -63,7 +63,7 @@ type Dialect struct {
 	// Numbered placeholders ($1, $2, …) instead of ?.
 	Numbered bool
 	// DeleteLimit: the server takes DELETE … LIMIT n but not a LIMIT in an
-	// IN subquery (MySQL, MariaDB). Otherwise a batch of expired rows is
+	// IN subquery (MySQL, MariaDB). Otherwise a batch of rows to delete is
 	// chosen by a subquery (SQLite, PostgreSQL).
 	DeleteLimit bool
 	// IsDuplicate reports whether err is the server refusing a duplicate
@@ -73,13 +73,20 @@ type Dialect struct {
 	// column holds, in bytes. A longer one is refused rather than
 	// truncated, which could merge two users' sessions.
 	MaxUserIDLen int
+	// Typeless: a column holds a value of any type whatever its declared
+	// type (SQLite), so a row is readable only if its integer columns hold
+	// integers (typeof(c) = 'integer').
+	Typeless bool
 }
 
 // queries holds every statement with the (validated, quoted) table name in
 // place. Arguments go in statement order: SET values first, then WHERE.
 type queries struct {
-	create, read, update, cas, probe, del string
-	listUser, deleteUser, deleteExpired   string
+	create, read, update, cas, probe      string
+	deleteLive, deleteLeftover, listUser  string
+	deleteUserLive, deleteUserRest        string
+	count, deleteLiveBatch, deleteExpired string
+	deleteCorruptBatch                    string
 }
 
 func (d *Dialect) queries(table string) queries {
@@ -88,22 +95,53 @@ func (d *Dialect) queries(table string) queries {
 	key, data, created, updated, expires, user, version := q("key"), q("data"), q("created"), q("updated"), q("expires"), q("user_id"), q("version")
 	set := data + " = ?, " + created + " = ?, " + updated + " = ?, " + expires + " = ?, " + user + " = ?, " + version + " = " + version + " + 1"
 	live := " WHERE " + key + " = ? AND " + expires + " > ?"
-	expired := "DELETE FROM " + t + " WHERE " + key + " IN (SELECT " + key + " FROM " + t + " WHERE " + expires + " <= ? LIMIT ?)"
-	if d.DeleteLimit {
-		expired = "DELETE FROM " + t + " WHERE " + expires + " <= ? LIMIT ?"
+	// readable is, in SQL, what record.go accepts from a row: the other
+	// time columns and the version set and in range, a 32-byte key. A NULL
+	// anywhere makes it NULL, which WHERE treats as false; COALESCE turns
+	// that into a plain false where the statement negates it.
+	readable := created + " >= 0 AND " + updated + " >= 0 AND " + version + " >= 1 AND length(" + key + ") = 32"
+	if d.Typeless {
+		for _, c := range []string{created, updated, expires, version} {
+			readable += " AND typeof(" + c + ") = 'integer'"
+		}
 	}
+	liveReadable := expires + " > ? AND " + readable
+	notLiveReadable := "NOT COALESCE(" + liveReadable + ", FALSE)"
 	return queries{
-		create:        d.bind("INSERT INTO " + t + " (" + strings.Join([]string{key, data, created, updated, expires, user, version}, ", ") + ") VALUES (?, ?, ?, ?, ?, ?, 1)"),
-		read:          d.bind("SELECT " + strings.Join([]string{data, created, updated, expires, user, version}, ", ") + " FROM " + t + live),
-		update:        d.bind("UPDATE " + t + " SET " + set + live),
-		cas:           d.bind("UPDATE " + t + " SET " + set + live + " AND " + version + " = ?"),
-		probe:         d.bind("SELECT " + version + " FROM " + t + live),
-		del:           d.bind("DELETE FROM " + t + " WHERE " + key + " = ?"),
-		listUser:      d.bind("SELECT " + strings.Join([]string{key, created, updated, expires}, ", ") + " FROM " + t + " WHERE " + user + " = ? AND " + expires + " > ?"),
-		deleteUser:    d.bind("DELETE FROM " + t + " WHERE " + user + " = ? AND " + expires + " > ?"),
-		deleteExpired: d.bind(expired),
+		create:         d.bind("INSERT INTO " + t + " (" + strings.Join([]string{key, data, created, updated, expires, user, version}, ", ") + ") VALUES (?, ?, ?, ?, ?, ?, 1)"),
+		read:           d.bind("SELECT " + strings.Join([]string{data, created, updated, expires, user, version}, ", ") + " FROM " + t + live),
+		update:         d.bind("UPDATE " + t + " SET " + set + live),
+		cas:            d.bind("UPDATE " + t + " SET " + set + live + " AND " + version + " = ?"),
+		probe:          d.bind("SELECT " + version + " FROM " + t + live),
+		deleteLive:     d.bind("DELETE FROM " + t + live),
+		deleteLeftover: d.bind("DELETE FROM " + t + " WHERE " + key + " = ? AND NOT COALESCE(" + expires + " > ?, FALSE)"),
+		listUser:       d.bind("SELECT " + strings.Join([]string{key, created, updated, expires, version}, ", ") + " FROM " + t + " WHERE " + user + " = ? AND " + expires + " > ?"),
+		deleteUserLive: d.bind("DELETE FROM " + t + " WHERE " + user + " = ? AND " + liveReadable),
+		deleteUserRest: d.bind("DELETE FROM " + t + " WHERE " + user + " = ? AND " + notLiveReadable),
+		count:          d.bind("SELECT count(*) FROM " + t + " WHERE " + liveReadable),
+		deleteExpired:  d.batch(t, key, expires+" <= ?"),
+		// A live row either is readable or is corrupt: between them the
+		// two batches delete every row that is not expired.
+		deleteLiveBatch:    d.batch(t, key, liveReadable),
+		deleteCorruptBatch: d.batch(t, key, expires+" > ? AND NOT COALESCE("+readable+", FALSE)"),
 	}
 }
+
+// batch is a DELETE of at most ? rows (the last argument) that match cond.
+// MySQL and MariaDB take DELETE … LIMIT but no LIMIT in an IN subquery on
+// the same table; SQLite (without a compile option) and PostgreSQL take
+// only the subquery.
+func (d *Dialect) batch(table, key, cond string) string {
+	if d.DeleteLimit {
+		return d.bind("DELETE FROM " + table + " WHERE " + cond + " LIMIT ?")
+	}
+	return d.bind("DELETE FROM " + table + " WHERE " + key + " IN (SELECT " + key + " FROM " + table + " WHERE " + cond + " LIMIT ?)")
+}
+
+// Statement returns query with its ? placeholders in the dialect's form,
+// for tests that write rows behind the store's back. query must have no ?
+// other than placeholders.
+func (d *Dialect) Statement(query string) string { return d.bind(query) }
 
 // bind numbers the ? placeholders of query when the dialect wants that.
 // No statement here has a ? anywhere else.

@@ -34,8 +34,8 @@ type Config struct {
 }
 
 // Option sets one field of a Config, or says why it cannot. Each store
-// package declares its own Option type with this underlying type, so that
-// its With… functions convert these.
+// package wraps it in an Option type of its own, an opaque struct, so that
+// no exported signature of a store names this internal package.
 type Option func(*Config) error
 
 // WithTable sets the table name; it must be a plain identifier.
@@ -94,10 +94,11 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// NewConfig applies opts, in order, to the defaults. name is the store
-// package that error messages start with. The first invalid option's error
-// is returned.
-func NewConfig[O ~func(*Config) error](name string, opts []O) (Config, error) {
+// NewConfig applies opts, in order, to the defaults; unwrap gives the
+// Option inside a store package's option, nil for its zero value, which
+// changes nothing. name is the store package that error messages start
+// with. The first invalid option's error is returned.
+func NewConfig[O any](name string, opts []O, unwrap func(O) Option) (Config, error) {
 	if name == "" {
 		return Config{}, errors.New("sqlstore: config without a store name")
 	}
@@ -110,7 +111,11 @@ func NewConfig[O ~func(*Config) error](name string, opts []O) (Config, error) {
 		log:      slog.Default(),
 	}
 	for _, o := range opts {
-		if err := o(&c); err != nil {
+		set := unwrap(o)
+		if set == nil {
+			continue
+		}
+		if err := set(&c); err != nil {
 			return c, err
 		}
 	}

@@ -66,6 +66,8 @@ func (s *Store) toFields(rec store.Record) (fields, error) {
 
 // scanned holds one row as read, with pointers so that a NULL the schema
 // forbids is reported as corruption instead of a driver conversion error.
+// What it accepts, the dialect's readable condition (dialect.go) accepts in
+// SQL; the stores' shared corruption tests keep the two in step.
 type scanned struct {
 	key                                []byte
 	data                               []byte
@@ -92,16 +94,23 @@ func (r *scanned) times() (created, updated, expires time.Time, err error) {
 	return created, updated, expires, nil
 }
 
+// checkVersion checks and converts the version column.
+func (r *scanned) checkVersion() (uint64, error) {
+	if r.version == nil || *r.version < 1 {
+		return 0, fmt.Errorf("%w: version is NULL or below 1", store.ErrCorrupt)
+	}
+	return uint64(*r.version), nil
+}
+
 func (r *scanned) record() (store.Record, error) {
 	var rec store.Record
 	var err error
 	if rec.Created, rec.Updated, rec.Expires, err = r.times(); err != nil {
 		return store.Record{}, err
 	}
-	if r.version == nil || *r.version < 1 {
-		return store.Record{}, fmt.Errorf("%w: version is NULL or below 1", store.ErrCorrupt)
+	if rec.Version, err = r.checkVersion(); err != nil {
+		return store.Record{}, err
 	}
-	rec.Version = uint64(*r.version)
 	rec.Data = r.data
 	if rec.Data == nil {
 		rec.Data = []byte{}
@@ -112,6 +121,8 @@ func (r *scanned) record() (store.Record, error) {
 	return rec, nil
 }
 
+// info checks a row of the user index as record checks a row that Read
+// returns, and the key as well, which Read already knows.
 func (r *scanned) info() (store.Info, error) {
 	var in store.Info
 	if len(r.key) != store.KeySize {
@@ -119,6 +130,11 @@ func (r *scanned) info() (store.Info, error) {
 	}
 	copy(in.Key[:], r.key)
 	var err error
-	in.Created, in.Updated, in.Expires, err = r.times()
-	return in, err
+	if in.Created, in.Updated, in.Expires, err = r.times(); err != nil {
+		return store.Info{}, err
+	}
+	if _, err := r.checkVersion(); err != nil {
+		return store.Info{}, err
+	}
+	return in, nil
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
+// same is the unwrap of a store whose options are the shared ones.
+func same(o Option) Option { return o }
+
 func TestOptionsAreValidated(t *testing.T) {
 	bad := map[string]Option{
 		"empty table":       WithTable(""),
@@ -24,21 +27,21 @@ func TestOptionsAreValidated(t *testing.T) {
 		"nil logger":        WithLogger(nil),
 	}
 	for name, opt := range bad {
-		_, err := NewConfig("xstore", []Option{opt})
+		_, err := NewConfig("xstore", []Option{opt}, same)
 		if err == nil {
 			t.Errorf("%s: NewConfig succeeded, want an error", name)
 		} else if !strings.HasPrefix(err.Error(), "xstore: ") {
 			t.Errorf("%s: error %q does not name the store", name, err)
 		}
 	}
-	c, err := NewConfig("xstore", []Option{WithTable(strings.Repeat("a", 48)), WithJanitorInterval(0), WithBatchSize(1)})
+	c, err := NewConfig("xstore", []Option{WithTable(strings.Repeat("a", 48)), nil, WithJanitorInterval(0), WithBatchSize(1)}, same)
 	if err != nil {
 		t.Fatalf("valid options: %v", err)
 	}
 	if c.table != strings.Repeat("a", 48) || c.interval != 0 || c.batch != 1 {
 		t.Errorf("config = %+v", c)
 	}
-	d, err := NewConfig[Option]("xstore", nil)
+	d, err := NewConfig("xstore", nil, same)
 	if err != nil || d.table != DefaultTable || d.interval != DefaultJanitorInterval || d.batch != DefaultBatchSize || d.now == nil || d.log == nil {
 		t.Errorf("defaults = %+v, %v", d, err)
 	}
@@ -53,14 +56,25 @@ func TestStatements(t *testing.T) {
 	if want := `DELETE FROM "t" WHERE "key" IN (SELECT "key" FROM "t" WHERE "expires" <= $1 LIMIT $2)`; pg.deleteExpired != want {
 		t.Errorf("deleteExpired = %s", pg.deleteExpired)
 	}
+	if want := `DELETE FROM "t" WHERE "user_id" = $1 AND NOT COALESCE("expires" > $2 AND "created" >= 0 AND "updated" >= 0 AND "version" >= 1 AND length("key") = 32, FALSE)`; pg.deleteUserRest != want {
+		t.Errorf("deleteUserRest =\n%s\nwant\n%s", pg.deleteUserRest, want)
+	}
 	my := (&Dialect{Quote: quote, DeleteLimit: true}).queries("t")
 	if want := `DELETE FROM "t" WHERE "expires" <= ? LIMIT ?`; my.deleteExpired != want {
 		t.Errorf("DeleteLimit deleteExpired = %s", my.deleteExpired)
 	}
-	for _, q := range []string{my.create, my.read, my.update, my.cas, my.probe, my.del, my.listUser, my.deleteUser} {
+	for _, q := range []string{my.create, my.read, my.update, my.cas, my.probe, my.deleteLive, my.deleteLeftover,
+		my.listUser, my.deleteUserLive, my.deleteUserRest, my.count, my.deleteLiveBatch, my.deleteCorruptBatch} {
 		if strings.Contains(q, "$") {
 			t.Errorf("? dialect statement has a numbered placeholder: %s", q)
 		}
+		if strings.Contains(q, "typeof") {
+			t.Errorf("typed dialect statement checks typeof: %s", q)
+		}
+	}
+	lite := (&Dialect{Quote: quote, Typeless: true}).queries("t")
+	if n := strings.Count(lite.count, "typeof("); n != 4 {
+		t.Errorf("Typeless count checks %d columns' types, want the 4 integer columns: %s", n, lite.count)
 	}
 }
 
@@ -80,9 +94,13 @@ func TestCorruptRows(t *testing.T) {
 	}
 	for name, spoil := range cases {
 		r := ok
+		r.key = make([]byte, store.KeySize)
 		spoil(&r)
 		if _, err := r.record(); !errors.Is(err, store.ErrCorrupt) {
-			t.Errorf("%s: err = %v, want ErrCorrupt", name, err)
+			t.Errorf("%s: record: err = %v, want ErrCorrupt", name, err)
+		}
+		if _, err := r.info(); !errors.Is(err, store.ErrCorrupt) {
+			t.Errorf("%s: info: err = %v, want ErrCorrupt", name, err)
 		}
 	}
 	r := ok

@@ -168,62 +168,25 @@ func (s *Store) whyNoRow(ctx context.Context, op string, versioned bool, key sto
 	return fmt.Errorf("%s: %s: stored version %d: %w", s.d.Name, op, v, store.ErrConflict)
 }
 
-// Delete removes the record under key; an absent key is not an error.
-func (s *Store) Delete(ctx context.Context, key store.Key) error {
-	if _, err := s.db.Exec(ctx, s.q.del, key[:]); err != nil {
-		return s.Fail(ctx, "delete", err)
-	}
-	return nil
-}
-
-// ListUser returns the live sessions of userID; ListUser("") returns none.
-func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
-	rows, err := s.db.Query(ctx, s.q.listUser, userID, s.now())
+// Delete removes the record under key and reports whether it was live. The
+// first statement deletes only a live row, so its count is the answer, and
+// of several concurrent Deletes exactly one sees 1: the server's row lock
+// decides. Only when it found none does a second statement remove a row
+// left under key that is expired (or whose expiry is NULL), never a live
+// row that a Create put there in between.
+func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
+	now := s.now()
+	n, err := s.db.Exec(ctx, s.q.deleteLive, key[:], now)
 	if err != nil {
-		return nil, s.Fail(ctx, "list user", err)
+		return false, s.Fail(ctx, "delete", err)
 	}
-	defer rows.Close()
-	var out []store.Info
-	for rows.Next() {
-		var r scanned
-		if err := rows.Scan(&r.key, &r.created, &r.updated, &r.expires); err != nil {
-			return nil, fmt.Errorf("%s: list user: %w: %w", s.d.Name, store.ErrCorrupt, err)
-		}
-		in, err := r.info()
-		if err != nil {
-			return nil, s.is("list user", err)
-		}
-		out = append(out, in)
+	if n > 0 {
+		return true, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.Fail(ctx, "list user", err)
+	if _, err := s.db.Exec(ctx, s.q.deleteLeftover, key[:], now); err != nil {
+		return false, s.Fail(ctx, "delete", err)
 	}
-	return out, nil
-}
-
-// DeleteUser deletes the live sessions of userID and reports how many.
-func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	n, err := s.db.Exec(ctx, s.q.deleteUser, userID, s.now())
-	if err != nil {
-		return 0, s.Fail(ctx, "delete user", err)
-	}
-	return int(n), nil
-}
-
-// DeleteExpired deletes every record expired by the store's clock, one
-// batch at a time, and reports how many.
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	var total int64
-	for {
-		n, err := s.db.Exec(ctx, s.q.deleteExpired, s.now(), s.cfg.batch)
-		if err != nil {
-			return total, s.Fail(ctx, "delete expired", err)
-		}
-		total += n
-		if n < int64(s.cfg.batch) {
-			return total, nil
-		}
-	}
+	return false, nil
 }
 
 // Close stops the janitor and waits until its goroutine has returned, then
@@ -240,14 +203,6 @@ func (s *Store) Close() error {
 		}
 	})
 	return err
-}
-
-// sweep is one janitor run. It has no caller to report to, so it logs.
-func (s *Store) sweep(ctx context.Context) {
-	n, err := s.DeleteExpired(ctx)
-	if err != nil && ctx.Err() == nil {
-		s.cfg.log.Warn(s.d.Name+": janitor failed", "table", s.cfg.table, "deleted", n, "err", err)
-	}
 }
 
 func (s *Store) now() int64 { return s.cfg.now().UnixMilli() }

@@ -22,10 +22,12 @@ func EveryCall(ctx context.Context, s Store) map[string]error {
 	_, errs["Read"] = s.Read(ctx, key)
 	errs["Update"] = s.Update(ctx, key, rec)
 	errs["CompareAndUpdate"] = s.CompareAndUpdate(ctx, key, rec)
-	errs["Delete"] = s.Delete(ctx, key)
+	_, errs["Delete"] = s.Delete(ctx, key)
 	_, errs["ListUser"] = s.ListUser(ctx, "u")
 	_, errs["DeleteUser"] = s.DeleteUser(ctx, "u")
 	_, errs["DeleteExpired"] = s.DeleteExpired(ctx)
+	_, errs["Count"] = s.Count(ctx)
+	_, errs["DeleteAll"] = s.DeleteAll(ctx)
 	errs["Migrate"] = s.Migrate(ctx)
 	return errs
 }

@@ -23,17 +23,20 @@ import (
 type Store interface {
 	store.Versioned
 	store.UserIndex
+	store.Maintenance
 	Migrate(ctx context.Context) error
-	DeleteExpired(ctx context.Context) (int64, error)
 	Table() string
 	Close() error
 }
 
-// Option is a store package's Option type.
-type Option interface{ ~func(*sqlstore.Config) error }
-
-// Harness is one test database, as the shared tests reach it.
-type Harness[S Store, O Option] struct {
+// Harness is one test database, as the shared tests reach it. S is the
+// store package's Store, O its Option.
+type Harness[S Store, O any] struct {
+	// Dialect is the store package's dialect, for the statements the
+	// tests write behind the store's back.
+	Dialect *sqlstore.Dialect
+	// Opt wraps a shared option in the store package's Option.
+	Opt func(sqlstore.Option) O
 	// New builds a store on the database that does not own its handle.
 	New func(opts ...O) (S, error)
 	// Open, if set, builds the store under test instead of New.
@@ -49,6 +52,12 @@ type Harness[S Store, O Option] struct {
 	// check, run once the store is closed, that fails t if a goroutine
 	// started meanwhile is still running.
 	Leaks func(t testing.TB) (verify func())
+	// Damages are the store's own ways, beyond CommonDamages, to spoil a
+	// row so that the store must call it corrupt.
+	Damages []Damage
+	// TableBytes, if set, reports the space a table and its indexes take
+	// on disk, for the footprint benchmark.
+	TableBytes func(ctx context.Context, table string) (int64, error)
 }
 
 // UniqueTable returns a table name no other test run uses, so that parallel
@@ -67,7 +76,7 @@ func (h Harness[S, O]) Store(t testing.TB, opts ...O) S {
 	table := UniqueTable()
 	// Migrate through a store without a janitor first, so that a test's
 	// fast janitor never runs before the table exists.
-	m, err := h.New(O(sqlstore.WithTable(table)), O(sqlstore.WithJanitorInterval(0)))
+	m, err := h.New(h.Opt(sqlstore.WithTable(table)), h.Opt(sqlstore.WithJanitorInterval(0)))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -85,15 +94,13 @@ func (h Harness[S, O]) Store(t testing.TB, opts ...O) S {
 	if open == nil {
 		open = h.New
 	}
-	s, err := open(append([]O{O(sqlstore.WithTable(table))}, opts...)...)
+	s, err := open(append([]O{h.Opt(sqlstore.WithTable(table))}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
-
-func opt[O Option](o sqlstore.Option) O { return O(o) }
 
 // WithDB returns h with Exec and QueryInt on db, for a store on
 // database/sql.

@@ -15,8 +15,19 @@ import (
 // Run runs, as subtests of t, the conformance suite and every test the SQL
 // stores share, each on a fresh table of the database newHarness returns
 // for it.
-func Run[S Store, O Option](t *testing.T, newHarness func(t testing.TB) Harness[S, O]) {
-	t.Run("Conformance", func(t *testing.T) { storetest.Run(t, newHarness(t).Store(t)) })
+func Run[S Store, O any](t *testing.T, newHarness func(t testing.TB) Harness[S, O]) {
+	t.Run("Conformance", func(t *testing.T) {
+		h := newHarness(t)
+		s := h.Store(t)
+		storetest.Run(t, s, storetest.WithCorrupt(func(ctx context.Context, key store.Key) error {
+			return h.damage(ctx, s, key, CommonDamages[0])
+		}))
+	})
+	t.Run("DeleteAll", func(t *testing.T) {
+		h := newHarness(t)
+		storetest.RunDeleteAll(t, h.Store(t, h.Opt(sqlstore.WithBatchSize(2))))
+	})
+	t.Run("CorruptRows", func(t *testing.T) { testCorruptRows(t, newHarness(t)) })
 	t.Run("MigrateIsIdempotent", func(t *testing.T) { testMigrateIsIdempotent(t, newHarness(t)) })
 	t.Run("ClockDecidesExpiry", func(t *testing.T) { testClockDecidesExpiry(t, newHarness(t)) })
 	t.Run("VersionConflict", func(t *testing.T) { testVersionConflict(t, newHarness(t)) })
@@ -25,10 +36,10 @@ func Run[S Store, O Option](t *testing.T, newHarness func(t testing.TB) Harness[
 	t.Run("TimesBefore1970AreRefused", func(t *testing.T) { testTimesBefore1970(t, newHarness(t)) })
 }
 
-// OptionsAreValidated checks that New refuses every invalid option. newOn
-// must build a store on a handle that is never used: New must fail before
-// touching it.
-func OptionsAreValidated[S Store, O Option](t *testing.T, newOn func(opts ...O) (S, error)) {
+// OptionsAreValidated checks that New refuses every invalid option and
+// takes the zero Option as no option. h.New must build a store on a handle
+// that is never used: New must fail, or succeed, before touching it.
+func (h Harness[S, O]) OptionsAreValidated(t *testing.T) {
 	t.Helper()
 	bad := map[string]sqlstore.Option{
 		"empty table":       sqlstore.WithTable(""),
@@ -42,14 +53,33 @@ func OptionsAreValidated[S Store, O Option](t *testing.T, newOn func(opts ...O) 
 		"nil logger":        sqlstore.WithLogger(nil),
 	}
 	for name, o := range bad {
-		if s, err := newOn(O(o)); err == nil {
+		if s, err := h.New(h.Opt(o)); err == nil {
 			_ = s.Close()
 			t.Errorf("%s: New succeeded, want an error", name)
 		}
 	}
+	var zero O
+	s, err := h.New(zero, h.Opt(sqlstore.WithJanitorInterval(0)))
+	if err != nil {
+		t.Fatalf("New with the zero Option: %v", err)
+	}
+	if want := h.Dialect.Quote(sqlstore.DefaultTable); s.Table() != want {
+		t.Errorf("New with the zero Option: table %s, want the default %s", s.Table(), want)
+	}
+	_ = s.Close()
 }
 
-func testMigrateIsIdempotent[S Store, O Option](t *testing.T, h Harness[S, O]) {
+// SameDefaults checks that the defaults a store package documents are the
+// ones its stores get.
+func SameDefaults(t *testing.T, table string, interval time.Duration, batch int) {
+	t.Helper()
+	if table != sqlstore.DefaultTable || interval != sqlstore.DefaultJanitorInterval || batch != sqlstore.DefaultBatchSize {
+		t.Errorf("documented defaults %q, %v, %d; the stores get %q, %v, %d", table, interval, batch,
+			sqlstore.DefaultTable, sqlstore.DefaultJanitorInterval, sqlstore.DefaultBatchSize)
+	}
+}
+
+func testMigrateIsIdempotent[S Store, O any](t *testing.T, h Harness[S, O]) {
 	s := h.Store(t)
 	for i := 0; i < 2; i++ {
 		if err := s.Migrate(context.Background()); err != nil {
@@ -58,9 +88,9 @@ func testMigrateIsIdempotent[S Store, O Option](t *testing.T, h Harness[S, O]) {
 	}
 }
 
-func testClockDecidesExpiry[S Store, O Option](t *testing.T, h Harness[S, O]) {
+func testClockDecidesExpiry[S Store, O any](t *testing.T, h Harness[S, O]) {
 	clk := storetest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	s := h.Store(t, opt[O](sqlstore.WithClock(clk.Now)), opt[O](sqlstore.WithJanitorInterval(0)))
+	s := h.Store(t, h.Opt(sqlstore.WithClock(clk.Now)), h.Opt(sqlstore.WithJanitorInterval(0)))
 	ctx := context.Background()
 	key := storetest.RandomKey()
 	rec := store.Record{Data: []byte("x"), Created: clk.Now(), Updated: clk.Now(), Expires: clk.Now().Add(time.Minute), UserID: "u"}
@@ -87,7 +117,7 @@ func testClockDecidesExpiry[S Store, O Option](t *testing.T, h Harness[S, O]) {
 	}
 }
 
-func testVersionConflict[S Store, O Option](t *testing.T, h Harness[S, O]) {
+func testVersionConflict[S Store, O any](t *testing.T, h Harness[S, O]) {
 	s := h.Store(t)
 	ctx := context.Background()
 	key := storetest.RandomKey()
@@ -110,9 +140,9 @@ func testVersionConflict[S Store, O Option](t *testing.T, h Harness[S, O]) {
 	}
 }
 
-func testDeleteExpiredInBatches[S Store, O Option](t *testing.T, h Harness[S, O]) {
+func testDeleteExpiredInBatches[S Store, O any](t *testing.T, h Harness[S, O]) {
 	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := h.Store(t, opt[O](sqlstore.WithClock(clk.Now)), opt[O](sqlstore.WithJanitorInterval(0)), opt[O](sqlstore.WithBatchSize(3)))
+	s := h.Store(t, h.Opt(sqlstore.WithClock(clk.Now)), h.Opt(sqlstore.WithJanitorInterval(0)), h.Opt(sqlstore.WithBatchSize(3)))
 	ctx := context.Background()
 	live := storetest.RandomKey()
 	for i := 0; i < 10; i++ {
@@ -134,13 +164,13 @@ func testDeleteExpiredInBatches[S Store, O Option](t *testing.T, h Harness[S, O]
 	}
 }
 
-func testJanitor[S Store, O Option](t *testing.T, h Harness[S, O]) {
+func testJanitor[S Store, O any](t *testing.T, h Harness[S, O]) {
 	verify := func() {}
 	if h.Leaks != nil {
 		verify = h.Leaks(t)
 	}
 	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := h.Store(t, opt[O](sqlstore.WithClock(clk.Now)), opt[O](sqlstore.WithJanitorInterval(10*time.Millisecond)), opt[O](sqlstore.WithBatchSize(2)))
+	s := h.Store(t, h.Opt(sqlstore.WithClock(clk.Now)), h.Opt(sqlstore.WithJanitorInterval(10*time.Millisecond)), h.Opt(sqlstore.WithBatchSize(2)))
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
 		if err := s.Create(ctx, storetest.RandomKey(), store.Record{Expires: clk.Now().Add(time.Second)}); err != nil {
@@ -170,8 +200,8 @@ func testJanitor[S Store, O Option](t *testing.T, h Harness[S, O]) {
 	verify()
 }
 
-func testTimesBefore1970[S Store, O Option](t *testing.T, h Harness[S, O]) {
-	s := h.Store(t, opt[O](sqlstore.WithJanitorInterval(0)))
+func testTimesBefore1970[S Store, O any](t *testing.T, h Harness[S, O]) {
+	s := h.Store(t, h.Opt(sqlstore.WithJanitorInterval(0)))
 	rec := store.Record{Created: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), Expires: time.Now().Add(time.Hour)}
 	if err := s.Create(context.Background(), storetest.RandomKey(), rec); err == nil {
 		t.Fatal("Create with Created in 1969 succeeded, want an error")
