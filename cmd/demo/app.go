@@ -26,12 +26,6 @@ type User struct {
 	Email string `json:"email"`
 }
 
-// The one account the demo knows.
-const (
-	demoEmail    = "demo@example.com"
-	demoPassword = "password"
-)
-
 type app struct {
 	sessions *session.Storage[Data]
 	log      *slog.Logger
@@ -42,6 +36,16 @@ func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) 
 	if err != nil {
 		return nil, nil, err
 	}
+	a, err := newAppOn(st, o, secrets, log)
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	return a, closeStore, nil
+}
+
+// newAppOn builds the app on an open store (nil for cookie storage).
+func newAppOn(st store.Store, o options, secrets []string, log *slog.Logger) (*app, error) {
 	cfg := session.Config[Data]{
 		Cookie: session.CookieOptions{Name: "__session", Secrets: secrets, Insecure: o.insecure},
 		UserID: func(d Data) string {
@@ -57,25 +61,33 @@ func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) 
 	case "remix":
 		// The cookie React Router's createCookieSessionStorage (or
 		// createSessionStorage, with a server-side store) makes.
+		var err error
 		if cfg.Codec, err = codec.NewRemix(secrets...); err != nil {
-			closeStore()
-			return nil, nil, fmt.Errorf("-codec remix: %w", err)
+			return nil, fmt.Errorf("-codec remix: %w", err)
+		}
+		if st == nil {
+			// That cookie signs no expiry: the timeouts cannot be enforced
+			// and a copy taken before a logout stays valid until the
+			// secret changes. The library refuses that unless asked.
+			cfg.AllowUnboundedCookies = true
+			log.Warn("-store cookie -codec remix: React Router's cookie carries no expiry, so a copied cookie stays valid until SESSION_SECRETS changes; use a server-side -store where logout must be final")
 		}
 	default:
-		closeStore()
-		return nil, nil, fmt.Errorf("-codec %q: want native or remix", o.codec)
+		return nil, fmt.Errorf("-codec %q: want native or remix", o.codec)
 	}
-	var sessions *session.Storage[Data]
+	var (
+		sessions *session.Storage[Data]
+		err      error
+	)
 	if st == nil {
 		sessions, err = session.NewCookieStorage(cfg)
 	} else {
 		sessions, err = session.NewStorage(st, cfg)
 	}
 	if err != nil {
-		closeStore()
-		return nil, nil, err
+		return nil, err
 	}
-	return &app{sessions: sessions, log: log}, closeStore, nil
+	return &app{sessions: sessions, log: log}, nil
 }
 
 func (a *app) routes() http.Handler {
@@ -86,11 +98,12 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /dashboard", a.dashboard)
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("POST /sessions/revoke", a.revoke)
+	mux.HandleFunc("GET /assets/{name}", serveAsset)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")
 	})
-	return mux
+	return protect(mux)
 }
 
 // fail answers a request whose session could not be loaded or saved.
@@ -146,7 +159,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
-	if email != demoEmail || password != demoPassword {
+	if !validLogin(email, password) {
 		session.SetFlash(s, "error", "Invalid email/password")
 		if err := a.sessions.Commit(r.Context(), w, s); err != nil {
 			a.fail(w, r, err)
@@ -228,6 +241,12 @@ func (a *app) dashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	// Without a session cookie there is nothing to end: no store call and
+	// no deletion cookie for a browser that has none.
+	if _, err := r.Cookie(a.sessions.CookieName()); err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
 	s, err := a.sessions.Get(r)
 	if err != nil {
 		a.fail(w, r, err)

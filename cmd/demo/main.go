@@ -9,6 +9,12 @@
 // mysql), -dsn, -codec (native, remix), -insecure. The secrets come from
 // SESSION_SECRETS (comma-separated, current first); without it the demo
 // makes a random one, so sessions end when it restarts.
+//
+// It is meant to be copied, so it is safe in the ways a real application
+// must be: every POST refuses cross-origin browser requests (CSRF, with
+// http.CrossOriginProtection), every response carries a content security
+// policy without inline code, and the password check runs in constant time
+// (protect.go, credentials.go).
 package main
 
 import (
@@ -22,9 +28,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/b4f9cdbb/session/memstore"
 )
 
 func main() {
@@ -47,9 +56,10 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&o.store, "store", "cookie", "session storage: "+strings.Join(storeNames, ", "))
+	fs.StringVar(&o.store, "store", "cookie", "session storage: "+strings.Join(storeNames, ", ")+
+		" (memory is capped at "+strconv.Itoa(memstore.DefaultMaxEntries)+" sessions: when full, anonymous ones make room first, so a flood of cookie-less requests cannot exhaust memory)")
 	fs.StringVar(&o.dsn, "dsn", "", "where the store keeps sessions (file: a folder; sqlite: a file; redis, postgres: a URL; mysql: a go-sql-driver DSN); each has a local default")
-	fs.StringVar(&o.codec, "codec", "native", "cookie format: native or remix (shares sessions with a React Router app)")
+	fs.StringVar(&o.codec, "codec", "native", "cookie format: native or remix (shares sessions with a React Router app; with -store cookie its cookies never expire on the server)")
 	fs.BoolVar(&o.insecure, "insecure", false, "allow the cookie over plain HTTP (no Secure attribute), for local use")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -1,24 +1,28 @@
 package main
 
 import (
+	"embed"
 	"html/template"
 	"net/http"
 )
 
+// assets are the pages' style sheet and script. They are files, not inline
+// <style> and <script>, so that the content security policy can forbid
+// inline code (see protect.go).
+//
+//go:embed assets
+var assets embed.FS
+
+// serveAsset serves the file of assets that the request's path names.
+func serveAsset(w http.ResponseWriter, r *http.Request) {
+	http.ServeFileFS(w, r, assets, "assets/"+r.PathValue("name"))
+}
+
 const layout = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Session demo</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
-nav a{margin-right:1rem} .error{color:#b00020;font-weight:600} table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;font-size:.9rem} code{font-size:.8rem}
-form.inline{display:inline} label{display:block;margin:.5rem 0}
-</style>
-<script>
-// A page restored from the back/forward cache would show what was true
-// before (say, the dashboard after logout): load it afresh instead.
-addEventListener("pageshow", e => { if (e.persisted) location.reload() })
-</script></head><body>
+<link rel="stylesheet" href="/assets/demo.css">
+<script src="/assets/demo.js"></script></head><body>
 <nav><a href="/">Home</a><a href="/login">Login</a><a href="/dashboard">Dashboard</a></nav>
 {{block "content" .}}{{end}}
 </body></html>`
