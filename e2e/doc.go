@@ -2,7 +2,13 @@
 // Debian's Chromium, headless, through the DevTools protocol (chromedp).
 // It checks what only a browser shows: cookies as the browser stores them,
 // a "remember me" cookie surviving a browser restart, the back button after
-// logout, and a session revoked from another browser context.
+// logout, a session revoked from another browser context, forms that a page
+// on another origin posts to the demo (refused with 403), and a logout after
+// a gorilla/sessions migration that leaves no old cookie behind (a small
+// application built in the test on package session and gorillacompat, with
+// a real gorilla cookie that has a Path and a Domain). Chromium resolves
+// every *.test name to 127.0.0.1 (--host-resolver-rules), so that tests can
+// serve other sites and cookies with a Domain.
 //
 // The tests build the demo, start it on a free loopback port and start
 // Chromium with a fresh profile per browser. Without a Chromium binary they

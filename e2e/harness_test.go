@@ -22,12 +22,19 @@ import (
 // secret is the demo's SESSION_SECRETS in these tests.
 const secret = "e2eK7vQm3XpL9wRt2ZcB8nHy5JdF4gSa"
 
-// chromiumFlags are the only browser flags the tests pass (chromedp adds the
-// pipe it talks over, the profile directory and about:blank).
+// chromiumFlags and hostResolverRules are the only browser flags the tests
+// pass (chromedp adds the pipe it talks over, the profile directory and
+// about:blank).
 var chromiumFlags = []string{
 	"headless", "no-sandbox", "disable-gpu", "disable-quic", "no-first-run",
 	"disable-background-networking", "disable-component-update", "disable-sync",
 }
+
+// hostResolverRules makes every name under .test resolve to the loopback
+// address, so that tests can serve other sites (evil.test) and cookies
+// with a Domain (app.test), which a browser never accepts for an IP
+// address.
+const hostResolverRules = "MAP *.test 127.0.0.1"
 
 // chromium returns the browser binary, or skips the test when there is none.
 func chromium(t *testing.T) string {
@@ -154,6 +161,7 @@ func startBrowser(t *testing.T, profile string) *browser {
 	for _, f := range chromiumFlags {
 		opts = append(opts, chromedp.Flag(f, true))
 	}
+	opts = append(opts, chromedp.Flag("host-resolver-rules", hostResolverRules))
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	b := &browser{t: t, ctx: ctx, profile: profile, cancel: func() { cancel(); acancel() }}
