@@ -31,7 +31,14 @@ func conformanceOn(t *testing.T, client redis.UniversalClient, primaries func(fu
 	}
 	s := mustNew(t, client, WithPrefix(testPrefix()))
 	t.Cleanup(func() { primaries(func(n *redis.Client) { deletePrefix(t, n, s.Prefix()) }) })
-	storetest.Run(t, s)
+	storetest.Run(t, s, storetest.WithCorrupt(corrupter(s, client)))
+
+	// DeleteAll and Count must reach every node: a store of its own.
+	t.Run("DeleteAll", func(t *testing.T) {
+		own := mustNew(t, client, WithPrefix(testPrefix()))
+		t.Cleanup(func() { primaries(func(n *redis.Client) { deletePrefix(t, n, own.Prefix()) }) })
+		storetest.RunDeleteAll(t, own)
+	})
 	return s
 }
 

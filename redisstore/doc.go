@@ -1,7 +1,8 @@
 // Package redisstore keeps session records in Redis, through
 // github.com/redis/go-redis/v9. It implements store.Store and the optional
-// capabilities store.Versioned (conflict detection) and store.UserIndex
-// (list and revoke a user's sessions).
+// capabilities store.Versioned (conflict detection), store.UserIndex
+// (list and revoke a user's sessions) and store.Maintenance (Count and
+// DeleteAll by SCAN; DeleteExpired has nothing to do).
 //
 // # Why Redis, and how it is used
 //
@@ -39,14 +40,18 @@
 //     update-only and compare-and-swap are checked inside Redis, atomically),
 //     pipelined with a second script that maintains the user index: one round
 //     trip in all.
-//   - Delete is one script that deletes the record and returns its user ID,
-//     and a second round trip to remove it from that user's index.
+//   - Delete is one script that deletes the record and returns what it held
+//     (so that Delete reports, atomically with the removal, whether it was a
+//     live record), and a second round trip to remove it from that user's
+//     index.
 //
 // The user index is a different key in a different hash slot, so on Redis
 // Cluster it cannot be updated atomically with the record. It is therefore
 // only a hint: ListUser and DeleteUser check every member against its record
 // (which must still exist, be live and name the same user), drop the members
-// that fail the check, and never trust the index alone. A Create or Update
+// that fail the check, and never trust the index alone. A corrupt record of
+// the user is skipped by ListUser (never failing it) and deleted, uncounted,
+// by DeleteUser; Read reports it as store.ErrCorrupt. A Create or Update
 // that wrote its record but could not update the index returns an error, so
 // a session that "sign out everywhere" would miss is never silently made.
 //

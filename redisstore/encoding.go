@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,13 +9,14 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// ErrCorrupt is wrapped by the error a Store returns when a key in its
-// namespace holds something that is not a record in this package's encoding
-// (another type of value, a missing field, a malformed number). It is kept
-// apart from store.ErrNotFound on purpose: a session layer that took junk for
-// "no record" could go on to build a fresh, empty session on top of it, and
-// one that took it for a record could act on garbage. Neither happens.
-var ErrCorrupt = errors.New("redisstore: key does not hold a redisstore record")
+// ErrCorrupt is store.ErrCorrupt, the one corruption sentinel of every
+// store; test for either name with errors.Is. A Store wraps it when a key in
+// its namespace holds something that is not a record in this package's
+// encoding (another type of value, a missing field, a malformed number). It
+// is kept apart from store.ErrNotFound on purpose: a session layer that took
+// junk for "no record" could go on to build a fresh, empty session on top of
+// it, and one that took it for a record could act on garbage.
+var ErrCorrupt = store.ErrCorrupt
 
 // Hash field names of a record. Short, because every record carries them.
 const (
@@ -121,4 +121,16 @@ func clip(s string) string {
 		return s[:24] + "…"
 	}
 	return s
+}
+
+// hashReply turns a flat field/value list (HGETALL's reply inside a script)
+// into a map.
+func hashReply(list []any) map[string]string {
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		k, _ := list[i].(string)
+		v, _ := list[i+1].(string)
+		m[k] = v
+	}
+	return m
 }

@@ -28,7 +28,7 @@ func allOps(ctx context.Context, s *Store) map[string]error {
 	got["Update"] = s.Update(ctx, key, rec)
 	rec.Version = 1
 	got["CompareAndUpdate"] = s.CompareAndUpdate(ctx, key, rec)
-	got["Delete"] = s.Delete(ctx, key)
+	_, got["Delete"] = s.Delete(ctx, key)
 	_, got["ListUser"] = s.ListUser(ctx, "user")
 	_, got["DeleteUser"] = s.DeleteUser(ctx, "user")
 	return got
@@ -80,7 +80,7 @@ func TestSlowServerDeadline(t *testing.T) {
 		{"Update", func(ctx context.Context) error {
 			return s.Update(ctx, storetest.RandomKey(), record("u", "x", time.Hour))
 		}},
-		{"Delete", func(ctx context.Context) error { return s.Delete(ctx, storetest.RandomKey()) }},
+		{"Delete", func(ctx context.Context) error { _, err := s.Delete(ctx, storetest.RandomKey()); return err }},
 		{"ListUser", func(ctx context.Context) error { _, err := s.ListUser(ctx, "u"); return err }},
 	}
 	for _, op := range ops {

@@ -44,25 +44,31 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[6])
 return nv
 `)
 
-// deleteScript deletes whatever the key holds and returns the record's user
-// ID (nil when there was none), so that Delete can tidy the user index.
-// A key holding something other than a hash is deleted too: a logout must
-// succeed even over junk.
+// deleteScript deletes a record and returns what it held, so that the
+// caller can tell a live record from an expired or corrupt one (by decoding
+// it exactly as Read does) and tidy the user index, all decided atomically
+// with the removal. KEYS[1]: record. ARGV[1]: a user ID, or "" for any
+// owner.
+//
+// It returns false when nothing was deleted: the key is absent, or it is a
+// hash whose user field names another user than ARGV[1]. Otherwise it deletes the key and returns the hash's
+// fields as a flat list, or an empty list when the key held another type.
+// Junk is deleted whoever asks: a logout must succeed even over junk, and a
+// key of another type under a record's name can be nobody's live session.
 var deleteScript = redis.NewScript(`
-local u = redis.pcall('HGET', KEYS[1], 'uid')
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return false end
+if t ~= 'hash' then
+  redis.call('DEL', KEYS[1])
+  return {}
+end
+if ARGV[1] ~= '' then
+  local u = redis.call('HGET', KEYS[1], 'uid')
+  if u and u ~= ARGV[1] then return false end
+end
+local h = redis.call('HGETALL', KEYS[1])
 redis.call('DEL', KEYS[1])
-if type(u) == 'string' then return u end
-return false
-`)
-
-// deleteIfUserScript deletes the record only if it belongs to ARGV[1]; the
-// user index is only a hint and may name a record that changed hands.
-// Returns 1 when it deleted a record.
-var deleteIfUserScript = redis.NewScript(`
-if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
-if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
+return h
 `)
 
 // indexScript records that a session of a user expires at ARGV[2] (Unix ms),

@@ -20,7 +20,7 @@ import (
 const DefaultPrefix = "session:"
 
 // Store keeps session records in Redis. It implements store.Store,
-// store.Versioned and store.UserIndex, and is safe for use by many
+// store.Versioned, store.UserIndex and store.Maintenance, and is safe for use by many
 // goroutines at once (as the go-redis client is). The zero value is not
 // usable; build one with New.
 type Store struct {
@@ -31,9 +31,10 @@ type Store struct {
 
 // Compile-time checks that Store honours the whole contract.
 var (
-	_ store.Store     = (*Store)(nil)
-	_ store.Versioned = (*Store)(nil)
-	_ store.UserIndex = (*Store)(nil)
+	_ store.Store       = (*Store)(nil)
+	_ store.Versioned   = (*Store)(nil)
+	_ store.UserIndex   = (*Store)(nil)
+	_ store.Maintenance = (*Store)(nil)
 )
 
 // Option configures a Store in New.
@@ -189,199 +190,75 @@ func (s *Store) write(ctx context.Context, op string, key store.Key, rec store.R
 	return s.indexResult(ctx, op, key, ic)
 }
 
-// Delete removes the record under key, whatever it holds; an absent key is
-// not an error. A record that named a user is also taken out of that user's
+// Delete removes the record under key, whatever it holds, and reports
+// whether it was a live record (present, readable and not expired on the
+// store's clock); an absent key is not an error. The answer is decided by
+// the same script that deletes, so of several racing Deletes exactly one
+// reports true. A record that named a user is also taken out of that user's
 // index, in a second round trip.
-func (s *Store) Delete(ctx context.Context, key store.Key) error {
+func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
 	const op = "delete"
 	if err := ctx.Err(); err != nil {
-		return s.fail(ctx, op, key, err)
+		return false, s.fail(ctx, op, key, err)
 	}
 	hexKey := key.String()
-	user, err := deleteScript.Run(ctx, s.client, []string{s.recordKey(hexKey)}).Text()
-	if errors.Is(err, redis.Nil) || (err == nil && user == "") {
-		return nil
+	c := s.deleteCall(hexKey, "")
+	s.runScripts(ctx, c)
+	r, err := s.removal(c.cmd)
+	if err != nil {
+		return false, s.fail(ctx, op, key, err)
+	}
+	if r.user != "" {
+		if err := s.client.ZRem(ctx, s.userKey(r.user), hexKey).Err(); err != nil {
+			// The record is gone; a stale index member is dropped by the
+			// next ListUser or DeleteUser, and expires with the index anyway.
+			return r.live, s.fail(ctx, op+" (user index)", key, err)
+		}
+	}
+	return r.live, nil
+}
+
+// deleteCall prepares a deleteScript run on the record of hexKey; owner ""
+// deletes whoever owns it.
+func (s *Store) deleteCall(hexKey, owner string) *scriptCall {
+	return &scriptCall{
+		script: deleteScript,
+		keys:   []string{s.recordKey(hexKey)},
+		args:   []any{owner},
+	}
+}
+
+// removal is what deleteScript reports about one key.
+type removal struct {
+	deleted bool   // the script deleted the key
+	live    bool   // it held a live record that Read would have returned
+	user    string // the user field it held, for the user index clean-up
+}
+
+// removal decodes deleteScript's reply exactly as Read decodes a record, so
+// that "live" means the same in Delete, DeleteUser and DeleteAll as in Read.
+func (s *Store) removal(cmd *redis.Cmd) (removal, error) {
+	v, err := cmd.Result()
+	if errors.Is(err, redis.Nil) {
+		return removal{}, nil
 	}
 	if err != nil {
-		return s.fail(ctx, op, key, err)
+		return removal{}, err
 	}
-	if err := s.client.ZRem(ctx, s.userKey(user), hexKey).Err(); err != nil {
-		// The record is gone; a stale index member is dropped by the next
-		// ListUser or DeleteUser, and expires with the index anyway.
-		return s.fail(ctx, op+" (user index)", key, err)
-	}
-	return nil
-}
-
-// ListUser returns the live sessions of userID, in no particular order.
-// It trims expired members from the user's index, reads every remaining
-// record (one pipelined round trip) and keeps only those that still exist,
-// are live and still name userID; the members that fail are removed from
-// the index, because on Redis Cluster the index is not updated atomically
-// with the records it points to.
-func (s *Store) ListUser(ctx context.Context, userID string) ([]store.Info, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, s.failUser(ctx, "list user", err)
-	}
-	idx := s.userKey(userID)
-	now := s.now()
-	var members *redis.StringSliceCmd
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRemRangeByScore(ctx, idx, "-inf", strconv.FormatInt(now.UnixMilli(), 10))
-		members = p.ZRange(ctx, idx, 0, -1)
-		return nil
-	})
-	if err != nil {
-		return nil, s.failUser(ctx, "list user", err)
-	}
-	keys, stale := parseMembers(members.Val())
-	if len(keys) == 0 {
-		return nil, s.dropStale(ctx, idx, stale)
-	}
-	cmds := make([]*redis.SliceCmd, len(keys))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.HMGet(ctx, s.recordKey(k.String()), fieldCreated, fieldUpdated, fieldExpires, fieldUser)
-		}
-		return nil
-	})
-	if err != nil && !isPerCommandErr(err) {
-		return nil, s.failUser(ctx, "list user", err)
-	}
-	infos := make([]store.Info, 0, len(keys))
-	for i, k := range keys {
-		info, owner, err := decodeInfo(k, cmds[i])
-		if err != nil {
-			return nil, fmt.Errorf("redisstore: list user: record %s: %w", short(k), err)
-		}
-		if owner != userID || !info.Expires.After(now) {
-			stale = append(stale, k.String())
-			continue
-		}
-		infos = append(infos, info)
-	}
-	if err := s.dropStale(ctx, idx, stale); err != nil {
-		return nil, err
-	}
-	return infos, nil
-}
-
-// DeleteUser deletes every live session of userID and reports how many it
-// deleted. Each record is deleted only if it still names userID (the index
-// is a hint, see ListUser). A session created for the user while DeleteUser
-// runs may survive it; call it again after changing the user's credentials
-// if that matters.
-func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, s.failUser(ctx, "delete user", err)
-	}
-	idx := s.userKey(userID)
-	all, err := s.client.ZRange(ctx, idx, 0, -1).Result()
-	if err != nil {
-		return 0, s.failUser(ctx, "delete user", err)
-	}
-	keys, stale := parseMembers(all)
-	calls := make([]*scriptCall, len(keys))
-	for i, k := range keys {
-		calls[i] = &scriptCall{
-			script: deleteIfUserScript,
-			keys:   []string{s.recordKey(k.String())},
-			args:   []any{userID},
-		}
-	}
-	s.runScripts(ctx, calls...)
-	n := 0
-	var firstErr error
-	for i, c := range calls {
-		d, err := c.cmd.Int64()
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue // keep it in the index: it may still be live
-		}
-		n += int(d)
-		stale = append(stale, keys[i].String())
-	}
-	if firstErr != nil {
-		return n, s.failUser(ctx, "delete user", firstErr)
-	}
-	return n, s.dropStale(ctx, idx, stale)
-}
-
-// dropStale removes members from a user index.
-func (s *Store) dropStale(ctx context.Context, idx string, members []string) error {
-	if len(members) == 0 {
-		return nil
-	}
-	args := make([]any, len(members))
-	for i, m := range members {
-		args[i] = m
-	}
-	if err := s.client.ZRem(ctx, idx, args...).Err(); err != nil {
-		return s.failUser(ctx, "user index clean-up", err)
-	}
-	return nil
-}
-
-// parseMembers splits index members into keys and members that are not key
-// hex at all (which are dropped as stale).
-func parseMembers(members []string) (keys []store.Key, junk []string) {
-	for _, m := range members {
-		k, err := store.ParseKey(m)
-		if err != nil {
-			junk = append(junk, m)
-			continue
-		}
-		keys = append(keys, k)
-	}
-	return keys, junk
-}
-
-// decodeInfo reads one HMGET reply of ListUser. A record that is gone, or a
-// key that holds something other than a hash, yields an empty owner (so the
-// member is dropped); a hash with our user field but broken times is
-// ErrCorrupt.
-func decodeInfo(k store.Key, cmd *redis.SliceCmd) (store.Info, string, error) {
-	info := store.Info{Key: k}
-	vals, err := cmd.Result()
-	if redis.HasErrorPrefix(err, "WRONGTYPE") {
-		return info, "", nil
-	}
-	if err != nil {
-		return info, "", err
-	}
-	if len(vals) != 4 {
-		return info, "", fmt.Errorf("%w: HMGET returned %d values", ErrCorrupt, len(vals))
-	}
-	owner, ok := vals[3].(string)
+	list, ok := v.([]any)
 	if !ok {
-		return info, "", nil // gone, or no user field: not this user's session
-	}
-	m := make(map[string]string, 3)
-	for i, name := range []string{fieldCreated, fieldUpdated, fieldExpires} {
-		if v, ok := vals[i].(string); ok {
-			m[name] = v
+		if b, isBool := v.(bool); isBool && !b { // Lua false over RESP3
+			return removal{}, nil
 		}
+		return removal{}, fmt.Errorf("unexpected delete script reply of type %T", v)
 	}
-	if info.Created, err = timeField(m, fieldCreated); err != nil {
-		return info, "", err
-	}
-	if info.Updated, err = timeField(m, fieldUpdated); err != nil {
-		return info, "", err
-	}
-	if info.Expires, err = timeField(m, fieldExpires); err != nil {
-		return info, "", err
-	}
-	return info, owner, nil
-}
-
-// isPerCommandErr reports whether a pipeline's error is a reply error of
-// one of its commands (inspected per command) rather than a failure of the
-// connection.
-func isPerCommandErr(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr)
+	m := hashReply(list)
+	rec, err := decodeRecord(m)
+	return removal{
+		deleted: true,
+		live:    err == nil && rec.Expires.After(s.now()),
+		user:    m[fieldUser],
+	}, nil
 }
 
 // writeCalls prepares a record write (createScript or writeScript, whose
