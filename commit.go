@@ -52,6 +52,12 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Sessio
 	if err != nil {
 		return err
 	}
+	if s.token {
+		if res.cookie != "" {
+			st.token.setToken(h, res.cookie)
+		}
+		return nil
+	}
 	markVary(h)
 	v := res.cookie
 	if v == "" {
@@ -68,7 +74,7 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Sessio
 
 // commitResult is what one commit did.
 type commitResult struct {
-	cookie   string // the Set-Cookie value, "" when no cookie is needed
+	cookie   string // the Set-Cookie value (or the token), "" when none is needed
 	wrote    bool   // the session was saved (in the store or the cookie)
 	attempts int    // store writes tried
 }
@@ -99,14 +105,15 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, 
 			return commitResult{}, fmt.Errorf("session: encoding the session data: %w", err)
 		}
 		p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
-		v, err := st.encodeCookie(&p, now, expires)
+		v, err := st.encode(s, &p, now, expires)
 		if err != nil {
 			return commitResult{}, err
 		}
 		committed(s, expires)
 		return commitResult{cookie: v, wrote: true, attempts: 1}, nil
 	}
-	wantCookie := !s.hasRecord || s.stale || s.persistent || s.clear
+	// A persistent cookie is re-sent to slide its Max-Age; a token has none.
+	wantCookie := !s.hasRecord || s.stale || (s.persistent && !s.token) || s.clear
 	expires, attempts, err := st.save(ctx, s, now)
 	res := commitResult{attempts: attempts}
 	if err != nil {
@@ -120,8 +127,25 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, 
 	// The cookie carries only the ID; its own expiry is the absolute one,
 	// the idle timeout is the store's to enforce.
 	idp := codec.Payload{ID: s.id, Created: s.created, Expires: s.created.Add(st.cfg.Lifetime), Persistent: s.persistent}
-	res.cookie, err = st.encodeCookie(&idp, now, expires)
+	res.cookie, err = st.encode(s, &idp, now, expires)
 	return res, err
+}
+
+// encode returns the Set-Cookie value for p, or the bare token for a
+// session that travels as one.
+func (st *Storage[T]) encode(s *Session[T], p *codec.Payload, now, expires time.Time) (string, error) {
+	if !s.token {
+		return st.encodeCookie(p, now, expires)
+	}
+	v, err := st.cfg.Codec.AppendEncode(nil, st.token.name, p, now)
+	if err != nil {
+		return "", fmt.Errorf("session: encoding the token: %w", err)
+	}
+	if len(v) > codec.MaxCookieSize {
+		return "", fmt.Errorf("%w: a %d-byte token, at most %d are issued; store less in the session or use server-side storage",
+			ErrCookieTooLarge, len(v), codec.MaxCookieSize)
+	}
+	return string(v), nil
 }
 
 // needsSlide reports whether an unchanged session must be written anyway to
@@ -311,6 +335,10 @@ func (st *Storage[T]) DestroyHeader(ctx context.Context, h http.Header, s *Sessi
 	st.lifecycle(ctx, Destroyed, 0, nil)
 	s.destroyed, s.hasRecord, s.id = true, false, ""
 	s.data, s.flash, s.ops, s.legacy = st.newDefaults(), nil, s.ops[:0], nil
+	if s.token {
+		st.token.setToken(h, "")
+		return nil
+	}
 	h["Set-Cookie"] = append(h["Set-Cookie"], st.cookie.deletion(st.cookie.name))
 	h["Set-Cookie"] = append(h["Set-Cookie"], st.legacyDeletions...)
 	markVary(h)

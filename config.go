@@ -103,6 +103,10 @@ type Config[T any] struct {
 	// that trace IDs and request attributes reach the log. Default: no
 	// logging.
 	Logger *slog.Logger
+	// Token, when set, also accepts the session as a token in a request
+	// header, for API and mobile clients that keep no cookies; see
+	// TokenOptions.
+	Token *TokenOptions
 	// Hooks receive each load's and commit's outcome, every store call and
 	// the lifecycle events, for metrics and traces; see Hooks.
 	Hooks Hooks

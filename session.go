@@ -38,6 +38,7 @@ type Session[T any] struct {
 	destroyed bool
 	stale     bool     // the cookie was made with an older secret or format
 	clear     bool     // the request's cookie must be cleared (duplicates)
+	token     bool     // the session travels as a token, not a cookie (TokenOptions)
 	legacy    []string // deletions of converted legacy cookies, sent by the next commit
 	loadErr   error
 	failed    error // the store failed while loading: never commit this session

@@ -26,6 +26,7 @@ type Storage[T any] struct {
 	// legacyDeletions expire every Config.Legacy cookie with its own Path
 	// and Domain; Destroy sends them all.
 	legacyDeletions []string
+	token           *tokenSpec // nil unless Config.Token is set
 }
 
 // NewCookieStorage returns a Storage that keeps the whole session in the
@@ -54,7 +55,11 @@ func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Default cannot be copied with the serializer: %w", ErrInvalidConfig, err)
 	}
-	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault}
+	tok, err := cfg.Token.spec(spec.name)
+	if err != nil {
+		return nil, err
+	}
+	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault, token: tok}
 	s.versioned, _ = st.(store.Versioned)
 	s.index, _ = st.(store.UserIndex)
 	own := spec.deletion(spec.name)
@@ -131,20 +136,18 @@ func (st *Storage[T]) load(ctx context.Context, h http.Header) (*Session[T], err
 
 func (st *Storage[T]) loadSession(ctx context.Context, h http.Header) (*Session[T], error) {
 	now := st.cfg.Now()
+	s := st.fresh()
 	var (
 		p       codec.Payload
 		found   int
 		seen    int
 		lastErr error
 	)
-	// Every value is looked at: a valid cookie planted by an attacker
-	// (through a subdomain or a path of its own) must not win over the
-	// victim's by coming first, nor hide it behind junk values.
-	eachCookie(h, st.cookie.name, func(value string) bool {
+	decode := func(name, value string) bool {
 		if seen++; seen > maxCookieValues {
 			return false
 		}
-		q, err := st.cfg.Codec.Decode(st.cookie.name, value, now)
+		q, err := st.cfg.Codec.Decode(name, value, now)
 		if err != nil {
 			lastErr = err
 			return true
@@ -152,19 +155,33 @@ func (st *Storage[T]) loadSession(ctx context.Context, h http.Header) (*Session[
 		found++
 		p = q
 		return true
-	})
-	s := st.fresh()
+	}
+	if values, ok := st.token.values(h); ok {
+		// A request that sends a token is an API client's: its cookies, if
+		// any, are not looked at, and the session stays on the token.
+		s.token = true
+		for _, v := range values {
+			if !decode(st.token.name, v) {
+				break
+			}
+		}
+	} else {
+		// Every value is looked at: a valid cookie planted by an attacker
+		// (through a subdomain or a path of its own) must not win over the
+		// victim's by coming first, nor hide it behind junk values.
+		eachCookie(h, st.cookie.name, func(value string) bool { return decode(st.cookie.name, value) })
+	}
 	switch {
 	case found > 1 || seen > maxCookieValues:
 		s.loadErr = ErrDuplicateCookie
-		s.clear = true
-		st.cfg.Logger.WarnContext(ctx, "session: request carried more than one session cookie that could be valid; starting a new session")
+		s.clear = !s.token
+		st.cfg.Logger.WarnContext(ctx, "session: request carried more than one session cookie or token that could be valid; starting a new session")
 		return s, nil
 	case found == 0:
 		s.loadErr = lastErr
 		// A legacy cookie may even share our cookie's name (then lastErr
 		// is our codec rejecting it): it is tried either way.
-		if st.loadLegacy(h, s, now) {
+		if !s.token && st.loadLegacy(h, s, now) {
 			s.loadErr = nil
 		}
 		return s, nil
