@@ -14,16 +14,16 @@ import (
 
 // Errors of the middleware, for errors.Is.
 var (
-	// ErrHeadersWritten: the response's headers were already sent (or the
-	// connection hijacked), so a change to the session can no longer reach
-	// the browser. FromContext still returns the session for reading along
-	// with this error; Save returns it when there is a change it cannot
-	// deliver.
+	// ErrHeadersWritten is returned by FromContext and Save when the
+	// response's headers were already sent (or the connection hijacked), so
+	// a change to the session can no longer reach the browser. FromContext
+	// still returns the session for reading along with this error; Save
+	// returns it when there is a change it cannot deliver.
 	ErrHeadersWritten = errors.New("session: response headers already written")
 
-	// ErrNoMiddleware: FromContext or Save was called on a request that did
-	// not pass through this storage's Middleware. It is a wiring mistake:
-	// wrap the handler, or use Get and Commit instead.
+	// ErrNoMiddleware is returned by FromContext and Save for a request that
+	// did not pass through this storage's Middleware. It is a wiring
+	// mistake: wrap the handler, or use Get and Commit instead.
 	ErrNoMiddleware = errors.New("session: request did not pass through this storage's Middleware")
 )
 
