@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -56,25 +55,5 @@ func TestDeleteExpiredHonoursContext(t *testing.T) {
 	cancel()
 	if _, err := s.DeleteExpired(ctx); err == nil {
 		t.Error("DeleteExpired with a cancelled context returned no error")
-	}
-}
-
-// TestShardsSpreadCounterKeys: keys that differ only in a counter (as in
-// benchmarks) must not all fall into one shard.
-func TestShardsSpreadCounterKeys(t *testing.T) {
-	s := New(WithSweepInterval(0))
-	used := map[*shard]int{}
-	key := storetest.RandomKey()
-	for i := range 64 * 64 {
-		binary.BigEndian.PutUint64(key[:8], uint64(i))
-		used[s.shardFor(key)]++
-	}
-	if len(used) != len(s.shards) {
-		t.Errorf("%d counter keys used %d of %d shards", 64*64, len(used), len(s.shards))
-	}
-	for _, n := range used {
-		if n > 2*64 {
-			t.Errorf("one shard got %d of %d counter keys, over twice its share", n, 64*64)
-		}
 	}
 }
