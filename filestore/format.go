@@ -2,7 +2,6 @@ package filestore
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -10,12 +9,6 @@ import (
 
 	"github.com/b4f9cdbb/session/store"
 )
-
-// ErrCorrupt is wrapped by the error Read returns when a record file is not
-// one this package wrote or has been damaged (truncated, edited, written by
-// a newer format version). The record cannot be trusted; Delete removes the
-// file, and the session layer then starts a new session.
-var ErrCorrupt = errors.New("filestore: record file is corrupt or of an unknown format")
 
 // The record file format, version 1. All integers are big-endian.
 //
@@ -62,26 +55,27 @@ func encode(rec store.Record) ([]byte, error) {
 }
 
 // decode parses file contents written by encode. Every failure wraps
-// ErrCorrupt.
+// store.ErrCorrupt: the file is not one this package wrote, or it was
+// damaged (truncated, edited, written by a newer format version).
 func decode(b []byte) (store.Record, error) {
 	var rec store.Record
 	if len(b) < headerSize+trailerSize {
-		return rec, fmt.Errorf("%w: %d bytes is shorter than the header", ErrCorrupt, len(b))
+		return rec, fmt.Errorf("%w: %d bytes is shorter than the header", store.ErrCorrupt, len(b))
 	}
 	if string(b[:4]) != magic {
-		return rec, fmt.Errorf("%w: bad magic number", ErrCorrupt)
+		return rec, fmt.Errorf("%w: bad magic number", store.ErrCorrupt)
 	}
 	if b[4] != formatVersion {
-		return rec, fmt.Errorf("%w: format version %d, this build reads %d", ErrCorrupt, b[4], formatVersion)
+		return rec, fmt.Errorf("%w: format version %d, this build reads %d", store.ErrCorrupt, b[4], formatVersion)
 	}
 	userLen := uint64(binary.BigEndian.Uint32(b[37:]))
 	dataLen := uint64(binary.BigEndian.Uint32(b[41:]))
 	if want := headerSize + userLen + dataLen + trailerSize; uint64(len(b)) != want {
-		return rec, fmt.Errorf("%w: file is %d bytes, header says %d", ErrCorrupt, len(b), want)
+		return rec, fmt.Errorf("%w: file is %d bytes, header says %d", store.ErrCorrupt, len(b), want)
 	}
 	body, sum := b[:len(b)-trailerSize], binary.BigEndian.Uint32(b[len(b)-trailerSize:])
 	if crc32.Checksum(body, crcTable) != sum {
-		return rec, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		return rec, fmt.Errorf("%w: checksum mismatch", store.ErrCorrupt)
 	}
 	rec.Created = time.UnixMilli(int64(binary.BigEndian.Uint64(b[5:]))).UTC()
 	rec.Updated = time.UnixMilli(int64(binary.BigEndian.Uint64(b[13:]))).UTC()
