@@ -14,7 +14,7 @@ import (
 // response's headers go out.
 func ExampleStorage_Middleware() {
 	type Visits struct{ Count int }
-	st, err := session.NewCookieStorage(session.Config[Visits]{
+	sessions, err := session.NewCookieStorage(session.Config[Visits]{
 		// In a real program the secret comes from the environment.
 		Cookie: session.CookieOptions{Secrets: []string{"Jf7kQ2vNw9XcL4tRb8YpZ3mHs6Ud1GaE"}},
 	})
@@ -23,7 +23,7 @@ func ExampleStorage_Middleware() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		s, err := st.FromContext(r.Context())
+		s, err := sessions.FromContext(r.Context())
 		if err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
 			return
@@ -31,7 +31,7 @@ func ExampleStorage_Middleware() {
 		s.Update(func(v *Visits) { v.Count++ })
 		fmt.Fprintf(w, "You visited this page %d times\n", s.Get().Count)
 	})
-	handler := st.Middleware()(mux)
+	handler := sessions.Middleware()(mux)
 
 	// Three visits by one browser, which sends back the cookie it got.
 	cookie := ""

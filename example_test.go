@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +20,7 @@ type User struct {
 	Email string `json:"email"`
 }
 
-// The seed's counter: Get the session, change it, Commit it.
+// Astro Session's counter: Get the session, change it, Commit it.
 func Example() {
 	sessions, err := session.NewCookieStorage(session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: []string{"kq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"}},
@@ -57,31 +58,59 @@ func Example() {
 
 // A login with a one-time error message, on server-side storage.
 func ExampleTakeFlash() {
-	store := memstore.New()
-	defer store.Close()
-	sessions, err := session.NewStorage(store, session.Config[Data]{
+	mem := memstore.New()
+	defer mem.Close()
+	sessions, err := session.NewStorage(mem, session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: []string{"kq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"}},
 	})
 	if err != nil {
 		panic(err)
 	}
+	fail := func(w http.ResponseWriter, err error) {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	}
 	login := func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessions.Get(r)
+		s, err := sessions.Get(r)
+		if err != nil {
+			fail(w, err)
+			return
+		}
 		if r.PostFormValue("password") != "right" {
-			session.SetFlash(s, "error", "Invalid email/password")
-			sessions.Commit(r.Context(), w, s)
+			if err := session.SetFlash(s, "error", "Invalid email/password"); err != nil {
+				fail(w, err)
+				return
+			}
+			if err := sessions.Commit(r.Context(), w, s); err != nil {
+				fail(w, err)
+				return
+			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		sessions.Regenerate(r.Context(), s) // a new ID at every privilege change
+		// A new ID at every privilege change; on error the session can no
+		// longer be committed.
+		if err := sessions.Regenerate(r.Context(), s); err != nil {
+			fail(w, err)
+			return
+		}
 		s.Update(func(d *Data) { d.User = &User{Email: r.PostFormValue("email")} })
-		sessions.Commit(r.Context(), w, s)
+		if err := sessions.Commit(r.Context(), w, s); err != nil {
+			fail(w, err)
+			return
+		}
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 	}
 	form := func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessions.Get(r)
+		s, err := sessions.Get(r)
+		if err != nil {
+			fail(w, err)
+			return
+		}
 		msg, ok := session.TakeFlash[string](s, "error")
-		sessions.Commit(r.Context(), w, s) // saves that the flash was read
+		if err := sessions.Commit(r.Context(), w, s); err != nil { // saves that the flash was read
+			fail(w, err)
+			return
+		}
 		fmt.Println(msg, ok)
 	}
 
@@ -96,4 +125,44 @@ func ExampleTakeFlash() {
 	// Output:
 	// Invalid email/password true
 	//  false
+}
+
+// "Sign out everywhere": every session of the user ends, on every device.
+func ExampleStorage_RevokeUser() {
+	mem := memstore.New()
+	defer mem.Close()
+	sessions, err := session.NewStorage(mem, session.Config[Data]{
+		Cookie: session.CookieOptions{Secrets: []string{"kq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"}},
+		UserID: func(d Data) string {
+			if d.User == nil {
+				return ""
+			}
+			return d.User.Email
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	for range 2 { // signed in on two devices
+		s, err := sessions.Get(httptest.NewRequest("GET", "/", nil))
+		if err != nil {
+			panic(err)
+		}
+		s.Set(Data{User: &User{Email: "ann@example.com"}})
+		if err := sessions.Commit(ctx, httptest.NewRecorder(), s); err != nil {
+			panic(err)
+		}
+	}
+	list, err := sessions.ListUserSessions(ctx, "ann@example.com")
+	if err != nil {
+		panic(err)
+	}
+	n, err := sessions.RevokeUser(ctx, "ann@example.com")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(list), "sessions,", n, "revoked")
+	// Output:
+	// 2 sessions, 2 revoked
 }
