@@ -26,15 +26,15 @@ type Data struct {
 }
 
 // app holds the handlers' one dependency, the session storage.
-type app struct{ store *session.Storage[Data] }
+type app struct{ sessions *session.Storage[Data] }
 
 // newRouter builds the chi router with the session middleware in front of
 // every route; loading is lazy, so routes that ignore the session pay
 // nothing for it.
-func newRouter(store *session.Storage[Data]) *chi.Mux {
-	a := app{store}
+func newRouter(sessions *session.Storage[Data]) *chi.Mux {
+	a := app{sessions}
 	r := chi.NewRouter()
-	r.Use(store.Middleware())
+	r.Use(sessions.Middleware())
 	r.Get("/", a.home)
 	r.Get("/login", a.loginForm)
 	r.Post("/login", a.login)
@@ -45,7 +45,7 @@ func newRouter(store *session.Storage[Data]) *chi.Mux {
 // session returns the request's session, or answers 500 and returns nil
 // when the storage failed to load it.
 func (a app) session(w http.ResponseWriter, r *http.Request) *session.Session[Data] {
-	s, err := a.store.FromContext(r.Context())
+	s, err := a.sessions.FromContext(r.Context())
 	if err != nil {
 		http.Error(w, "session unavailable", http.StatusInternalServerError)
 		return nil
@@ -91,7 +91,7 @@ func (a app) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A new ID at every login, so that a planted or seen one is useless.
-	if err := a.store.Regenerate(r.Context(), s); err != nil {
+	if err := a.sessions.Regenerate(r.Context(), s); err != nil {
 		http.Error(w, "session unavailable", http.StatusInternalServerError)
 		return
 	}
@@ -104,7 +104,7 @@ func (a app) logout(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	if err := a.store.Destroy(r.Context(), w, s); err != nil {
+	if err := a.sessions.Destroy(r.Context(), w, s); err != nil {
 		http.Error(w, "session unavailable", http.StatusInternalServerError)
 		return
 	}
@@ -115,13 +115,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	insecure := flag.Bool("insecure", false, "allow the cookie over plain HTTP (local use only)")
 	flag.Parse()
-	store, err := session.NewCookieStorage(session.Config[Data]{
+	sessions, err := session.NewCookieStorage(session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: strings.Split(os.Getenv("SESSION_SECRETS"), ","), Insecure: *insecure},
 	})
 	if err != nil {
 		log.Fatal(err) // SESSION_SECRETS unset or weak: the message says how to make one
 	}
-	srv := &http.Server{Addr: *addr, Handler: newRouter(store), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: newRouter(sessions), ReadHeaderTimeout: 5 * time.Second}
 	log.Printf("listening on http://%s/", *addr)
 	log.Fatal(srv.ListenAndServe())
 }

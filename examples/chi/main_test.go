@@ -9,18 +9,18 @@ import (
 )
 
 func TestRoundTrip(t *testing.T) {
-	store := exampletest.NewStorage[Data](t)
-	exampletest.RoundTrip(t, newRouter(store))
+	sessions := exampletest.NewStorage[Data](t)
+	exampletest.RoundTrip(t, newRouter(sessions))
 }
 
 // TestSubrouter checks that a mounted sub-router sees the session the
 // top-level middleware put in the context.
 func TestSubrouter(t *testing.T) {
-	store := exampletest.NewStorage[Data](t)
-	r := newRouter(store)
+	sessions := exampletest.NewStorage[Data](t)
+	r := newRouter(sessions)
 	r.Route("/api", func(api chi.Router) {
 		api.Get("/count", func(w http.ResponseWriter, r *http.Request) {
-			s, err := store.FromContext(r.Context())
+			s, err := sessions.FromContext(r.Context())
 			if err != nil {
 				t.Error(err)
 				return

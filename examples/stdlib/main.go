@@ -4,7 +4,7 @@
 //
 //	SESSION_SECRETS=$(openssl rand -base64 32) go run . -insecure
 //
-// Every handler reaches its session with store.FromContext; none commits
+// Every handler reaches its session with sessions.FromContext; none commits
 // it, the middleware does just before the response's headers go out.
 package main
 
@@ -37,10 +37,10 @@ func newStorage(secrets []string, insecure bool) (*session.Storage[Data], error)
 
 // routes registers the pages on a ServeMux and puts the session middleware
 // around it: pages that never ask for the session cost nothing.
-func routes(store *session.Storage[Data]) http.Handler {
+func routes(sessions *session.Storage[Data]) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.FromContext(r.Context())
+		s, err := sessions.FromContext(r.Context())
 		if err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
 			return
@@ -55,7 +55,7 @@ func routes(store *session.Storage[Data]) http.Handler {
 		}
 	})
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.FromContext(r.Context())
+		s, err := sessions.FromContext(r.Context())
 		if err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
 			return
@@ -66,7 +66,7 @@ func routes(store *session.Storage[Data]) http.Handler {
 		fmt.Fprint(w, loginForm)
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.FromContext(r.Context())
+		s, err := sessions.FromContext(r.Context())
 		if err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
 			return
@@ -78,7 +78,7 @@ func routes(store *session.Storage[Data]) http.Handler {
 			return
 		}
 		// A new ID at every login, so that a planted or seen one is useless.
-		if err := store.Regenerate(r.Context(), s); err != nil {
+		if err := sessions.Regenerate(r.Context(), s); err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
 			return
 		}
@@ -86,9 +86,9 @@ func routes(store *session.Storage[Data]) http.Handler {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.FromContext(r.Context())
+		s, err := sessions.FromContext(r.Context())
 		if err == nil {
-			err = store.Destroy(r.Context(), w, s)
+			err = sessions.Destroy(r.Context(), w, s)
 		}
 		if err != nil {
 			http.Error(w, "session unavailable", http.StatusInternalServerError)
@@ -96,7 +96,7 @@ func routes(store *session.Storage[Data]) http.Handler {
 		}
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	})
-	return store.Middleware()(mux)
+	return sessions.Middleware()(mux)
 }
 
 const loginForm = `<form method="post" action="/login">
@@ -109,11 +109,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	insecure := flag.Bool("insecure", false, "allow the cookie over plain HTTP (local use only)")
 	flag.Parse()
-	store, err := newStorage(strings.Split(os.Getenv("SESSION_SECRETS"), ","), *insecure)
+	sessions, err := newStorage(strings.Split(os.Getenv("SESSION_SECRETS"), ","), *insecure)
 	if err != nil {
 		log.Fatal(err) // SESSION_SECRETS unset or weak: the message says how to make one
 	}
-	srv := &http.Server{Addr: *addr, Handler: routes(store), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: routes(sessions), ReadHeaderTimeout: 5 * time.Second}
 	log.Printf("listening on http://%s/", *addr)
 	log.Fatal(srv.ListenAndServe())
 }

@@ -7,20 +7,20 @@ import (
 )
 
 func TestRoundTrip(t *testing.T) {
-	store, err := newStorage([]string{exampletest.Secret}, true)
+	sessions, err := newStorage([]string{exampletest.Secret}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exampletest.RoundTrip(t, routes(store))
+	exampletest.RoundTrip(t, routes(sessions))
 }
 
 // TestMethodPatterns checks that the Go 1.22 patterns route by method.
 func TestMethodPatterns(t *testing.T) {
-	store, err := newStorage([]string{exampletest.Secret}, true)
+	sessions, err := newStorage([]string{exampletest.Secret}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := exampletest.Serve(t, routes(store))
+	c := exampletest.Serve(t, routes(sessions))
 	if resp, _ := c.Do("GET", "/logout", nil); resp.StatusCode != 405 {
 		t.Errorf("GET /logout: %s, want 405", resp.Status)
 	}
