@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,11 +24,19 @@ import (
 var storeNames = []string{"cookie", "memory", "file", "sqlite", "redis", "postgres", "mysql"}
 
 // defaultDSN is where each store keeps sessions when -dsn is not given:
-// the servers of a developer's machine, and the temporary folder.
+// the servers of a developer's machine, and local folders.
 func defaultDSN(name string) string {
 	switch name {
 	case "file":
-		return filepath.Join(os.TempDir(), "session-demo")
+		// The user's own cache folder, never the shared temporary one,
+		// where another local user could create the folder first and
+		// rewrite every session in it. "" if there is none: openStore
+		// then asks for -dsn.
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(dir, "session-demo", "sessions")
 	case "sqlite":
 		return filepath.Join(os.TempDir(), "session-demo.sqlite")
 	case "redis":
@@ -54,6 +63,9 @@ func openStore(ctx context.Context, name, dsn string) (store.Store, func(), erro
 		s := memstore.New()
 		return s, func() { s.Close() }, nil
 	case "file":
+		if dsn == "" {
+			return nil, nil, errors.New("-store file: found no user cache directory (os.UserCacheDir) for the default folder; pass -dsn DIR")
+		}
 		s, err := filestore.New(dsn)
 		if err != nil {
 			return nil, nil, err
