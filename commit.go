@@ -53,6 +53,7 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Sessio
 		return err
 	}
 	if s.token {
+		st.token.markVary(h)
 		if res.cookie != "" {
 			st.token.setToken(h, res.cookie)
 		}

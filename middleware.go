@@ -261,8 +261,11 @@ func (m *mwState[T]) beforeHeaders(code int) bool {
 		return true
 	}
 	h := m.w.Header()
-	if !headerHasToken(h, "Vary", "Cookie") {
-		h.Add("Vary", "Cookie") // the response was made with the session
+	// The response was made with the session, so it varies by what carried it.
+	if m.s.token {
+		m.st.token.markVary(h)
+	} else {
+		markVary(h)
 	}
 	switch {
 	case m.loadErr != nil || m.s.destroyed:

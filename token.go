@@ -126,12 +126,17 @@ func (st *Storage[T]) UseToken(s *Session[T]) error {
 // cookie: it was loaded from one, or UseToken was called.
 func (s *Session[T]) UsesToken() bool { return s.token }
 
-// setToken writes a token issued by a commit (or "" at Destroy) into h.
-func (t *tokenSpec) setToken(h http.Header, value string) {
-	h[t.response] = []string{value}
+// markVary says that the response depends on the request's token header.
+func (t *tokenSpec) markVary(h http.Header) {
 	if !headerHasToken(h, "Vary", t.header) {
 		h["Vary"] = append(h["Vary"], t.header)
 	}
+}
+
+// setToken writes a token issued by a commit (or "" at Destroy) into h.
+func (t *tokenSpec) setToken(h http.Header, value string) {
+	h[t.response] = []string{value}
+	t.markVary(h)
 	// A response that carries a credential must never be stored by a cache.
 	h["Cache-Control"] = []string{"no-store"}
 }
