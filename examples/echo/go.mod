@@ -4,6 +4,7 @@ go 1.25.0
 
 require (
 	github.com/b4f9cdbb/session v0.1.0
+	github.com/b4f9cdbb/session/echosession v0.1.0
 	github.com/b4f9cdbb/session/examples/exampletest v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 )

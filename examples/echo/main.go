@@ -1,14 +1,8 @@
-// Command echo shows the session middleware on an echo router.
+// Command echo shows typed sessions on an echo server, with the adapter
+// github.com/b4f9cdbb/session/echosession: its Middleware on the server,
+// echosession.Get in the handlers, which never commit.
 //
 //	SESSION_SECRETS=$(openssl rand -base64 32) go run . -insecure
-//
-// The storage's Middleware is net/http middleware; sessions below adapts it
-// to echo. It is not echo.WrapMiddleware because that one runs echo's error
-// handler after the wrapped middleware has returned: the session would be
-// committed as if the response were a 200 before the handler's error turned
-// it into a 5xx. sessions lets echo write the error response inside the
-// middleware instead, so a failed request commits nothing. (Wrapping the
-// whole server, store.Middleware()(e), is correct too.)
 package main
 
 import (
@@ -22,6 +16,7 @@ import (
 	"time"
 
 	"github.com/b4f9cdbb/session"
+	"github.com/b4f9cdbb/session/echosession"
 	"github.com/labstack/echo/v4"
 )
 
@@ -31,41 +26,16 @@ type Data struct {
 	User  string `json:"user,omitempty"`
 }
 
-// sessions adapts store's net/http middleware to echo, for e.Use or a
-// group's Use. Handlers get the session with store.FromContext on
-// c.Request().Context().
-func sessions(store *session.Storage[Data]) echo.MiddlewareFunc {
-	mw := store.Middleware()
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				c.SetRequest(r)
-				c.Response().Writer = w // keep echo's Response, so outer middleware sees the status
-				if err := next(c); err != nil {
-					c.Error(err) // the error response goes out through the middleware
-				}
-			})).ServeHTTP(c.Response().Writer, c.Request())
-			return nil
-		}
-	}
-}
-
 // app holds the handlers' one dependency, the session storage.
-type app struct{ store *session.Storage[Data] }
-
-// session is the typed accessor the handlers use; an error (the store
-// failed) becomes echo's 500.
-func (a app) session(c echo.Context) (*session.Session[Data], error) {
-	return a.store.FromContext(c.Request().Context())
-}
+type app struct{ sessions *session.Storage[Data] }
 
 // newServer builds the echo server with the session middleware in front of
 // every route.
-func newServer(store *session.Storage[Data]) *echo.Echo {
-	a := app{store}
+func newServer(sessions *session.Storage[Data]) *echo.Echo {
+	a := app{sessions}
 	e := echo.New()
 	e.HideBanner = true
-	e.Use(sessions(store))
+	e.Use(echosession.Middleware(sessions))
 	e.GET("/", a.home)
 	e.GET("/login", a.loginForm)
 	e.POST("/login", a.login)
@@ -74,9 +44,9 @@ func newServer(store *session.Storage[Data]) *echo.Echo {
 }
 
 func (a app) home(c echo.Context) error {
-	s, err := a.session(c)
+	s, err := echosession.Get(c, a.sessions)
 	if err != nil {
-		return err
+		return err // the store failed: echo answers 500
 	}
 	s.Update(func(d *Data) { d.Count++ })
 	d := s.Get()
@@ -90,9 +60,9 @@ func (a app) home(c echo.Context) error {
 }
 
 func (a app) loginForm(c echo.Context) error {
-	s, err := a.session(c)
+	s, err := echosession.Get(c, a.sessions)
 	if err != nil {
-		return err
+		return err // the store failed: echo answers 500
 	}
 	page := `<form method="post" action="/login"><input name="email" type="email"><input name="password" type="password"><button>Sign in</button></form>`
 	if msg, ok := session.TakeFlash[string](s, "error"); ok {
@@ -102,9 +72,9 @@ func (a app) loginForm(c echo.Context) error {
 }
 
 func (a app) login(c echo.Context) error {
-	s, err := a.session(c)
+	s, err := echosession.Get(c, a.sessions)
 	if err != nil {
-		return err
+		return err // the store failed: echo answers 500
 	}
 	email := c.FormValue("email")
 	if email != "demo@example.com" || c.FormValue("password") != "password" {
@@ -112,7 +82,7 @@ func (a app) login(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	// A new ID at every login, so that a planted or seen one is useless.
-	if err := a.store.Regenerate(c.Request().Context(), s); err != nil {
+	if err := a.sessions.Regenerate(c.Request().Context(), s); err != nil {
 		return err
 	}
 	s.Update(func(d *Data) { d.User = email })
@@ -120,11 +90,11 @@ func (a app) login(c echo.Context) error {
 }
 
 func (a app) logout(c echo.Context) error {
-	s, err := a.session(c)
+	s, err := echosession.Get(c, a.sessions)
 	if err != nil {
-		return err
+		return err // the store failed: echo answers 500
 	}
-	if err := a.store.Destroy(c.Request().Context(), c.Response(), s); err != nil {
+	if err := a.sessions.Destroy(c.Request().Context(), c.Response(), s); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
@@ -134,13 +104,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	insecure := flag.Bool("insecure", false, "allow the cookie over plain HTTP (local use only)")
 	flag.Parse()
-	store, err := session.NewCookieStorage(session.Config[Data]{
+	sessions, err := session.NewCookieStorage(session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: strings.Split(os.Getenv("SESSION_SECRETS"), ","), Insecure: *insecure},
 	})
 	if err != nil {
 		log.Fatal(err) // SESSION_SECRETS unset or weak: the message says how to make one
 	}
-	e := newServer(store)
+	e := newServer(sessions)
 	e.Server.ReadHeaderTimeout = 5 * time.Second
 	log.Fatal(e.Start(*addr))
 }

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/b4f9cdbb/session v0.1.0
 	github.com/b4f9cdbb/session/examples/exampletest v0.1.0
+	github.com/b4f9cdbb/session/ginsession v0.1.0
 	github.com/gin-gonic/gin v1.12.0
 )
 

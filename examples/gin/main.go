@@ -1,14 +1,8 @@
-// Command gin shows the session middleware with a gin engine.
+// Command gin shows typed sessions on a gin engine, with the adapter
+// github.com/b4f9cdbb/session/ginsession: its Middleware on the engine,
+// ginsession.Get in the handlers, which never commit.
 //
 //	SESSION_SECRETS=$(openssl rand -base64 32) go run . -insecure
-//
-// gin's own ResponseWriter holds the status back until the first byte of
-// the body or the end of the handler chain, and it writes straight to the
-// server's writer. So the session middleware does not go into r.Use: it
-// wraps the whole engine (a gin.Engine is an http.Handler) and sits below
-// gin's writer, where it sees the response at the moment its headers
-// really go out, including a c.AbortWithStatus(500). Loading is lazy, so
-// routes that never ask for the session pay nothing for it.
 package main
 
 import (
@@ -22,6 +16,7 @@ import (
 	"time"
 
 	"github.com/b4f9cdbb/session"
+	"github.com/b4f9cdbb/session/ginsession"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,36 +27,30 @@ type Data struct {
 }
 
 // app holds the handlers' one dependency, the session storage.
-type app struct{ store *session.Storage[Data] }
+type app struct{ sessions *session.Storage[Data] }
 
 // session is the typed accessor the handlers use. On error (the store
 // failed) it aborts the request with a 500 and returns nil.
 func (a app) session(c *gin.Context) *session.Session[Data] {
-	s, err := a.store.FromContext(c.Request.Context())
+	s, err := ginsession.Get(c, a.sessions)
 	if err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
+		_ = c.AbortWithError(http.StatusInternalServerError, err)
 		return nil
 	}
 	return s
 }
 
-// newEngine builds the gin routes; handler puts the session middleware
-// around them.
-func newEngine(store *session.Storage[Data]) *gin.Engine {
-	a := app{store}
+// newEngine builds the gin engine with the session middleware in front of
+// every route.
+func newEngine(sessions *session.Storage[Data]) *gin.Engine {
+	a := app{sessions}
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), ginsession.Middleware(sessions))
 	r.GET("/", a.home)
 	r.GET("/login", a.loginForm)
 	r.POST("/login", a.login)
 	r.POST("/logout", a.logout)
 	return r
-}
-
-// handler is the engine behind the storage's middleware: what the server
-// serves.
-func handler(store *session.Storage[Data], r *gin.Engine) http.Handler {
-	return store.Middleware()(r)
 }
 
 func (a app) home(c *gin.Context) {
@@ -104,8 +93,8 @@ func (a app) login(c *gin.Context) {
 		return
 	}
 	// A new ID at every login, so that a planted or seen one is useless.
-	if err := a.store.Regenerate(c.Request.Context(), s); err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
+	if err := a.sessions.Regenerate(c.Request.Context(), s); err != nil {
+		_ = c.AbortWithError(http.StatusInternalServerError, err)
 		return
 	}
 	s.Update(func(d *Data) { d.User = email })
@@ -117,8 +106,8 @@ func (a app) logout(c *gin.Context) {
 	if s == nil {
 		return
 	}
-	if err := a.store.Destroy(c.Request.Context(), c.Writer, s); err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
+	if err := a.sessions.Destroy(c.Request.Context(), c.Writer, s); err != nil {
+		_ = c.AbortWithError(http.StatusInternalServerError, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/login")
@@ -128,13 +117,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	insecure := flag.Bool("insecure", false, "allow the cookie over plain HTTP (local use only)")
 	flag.Parse()
-	store, err := session.NewCookieStorage(session.Config[Data]{
+	sessions, err := session.NewCookieStorage(session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: strings.Split(os.Getenv("SESSION_SECRETS"), ","), Insecure: *insecure},
 	})
 	if err != nil {
 		log.Fatal(err) // SESSION_SECRETS unset or weak: the message says how to make one
 	}
-	srv := &http.Server{Addr: *addr, Handler: handler(store, newEngine(store)), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: newEngine(sessions), ReadHeaderTimeout: 5 * time.Second}
 	log.Printf("listening on http://%s/", *addr)
 	log.Fatal(srv.ListenAndServe())
 }
