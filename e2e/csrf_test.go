@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -47,27 +46,11 @@ func startAttacker(t *testing.T, target, host string) *attacker {
 func (b *browser) forged(ctx context.Context, a *attacker, demoURL, path string) (status int, at string) {
 	b.t.Helper()
 	b.must(ctx, chromedp.Navigate(a.url+path))
-	type tab struct {
-		Origin string `json:"origin"`
-		Path   string `json:"path"`
-		Ready  string `json:"ready"`
-		Status int    `json:"status"`
+	v, ok := b.waitTab(ctx, func(v tabState) bool { return v.Origin == demoURL && v.Ready == "complete" })
+	if !ok {
+		b.t.Fatalf("the attacker's page for %s did not reach the demo: the tab shows %+v", path, v)
 	}
-	const js = `({origin: location.origin, path: location.pathname, ready: document.readyState,
-		status: performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0})`
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		v, err := chromedp.Run(tctx, chromedp.Evaluate[tab](js)) // fails while the tab navigates
-		cancel()
-		if err == nil && v.Origin == demoURL && v.Ready == "complete" {
-			return v.Status, v.Path
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("the attacker's page for %s did not reach the demo: the tab shows %+v (%v)", path, v, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return v.Status, v.Path
 }
 
 // TestCrossOriginPostsRefused: a page on another origin makes the browser

@@ -42,7 +42,8 @@ func TestCounterAcrossReloads(t *testing.T) {
 }
 
 // TestPagesUseLayout: every page is a full HTML document in standards mode,
-// with the demo's title, as a browser parses it.
+// with the demo's title, as a browser parses it, and styled: the style
+// sheet gets past the content security policy (which blocks inline style).
 func TestPagesUseLayout(t *testing.T) {
 	d := startDemo(t, "cookie")
 	b := startBrowser(t, t.TempDir())
@@ -50,6 +51,9 @@ func TestPagesUseLayout(t *testing.T) {
 		b.must(b.ctx, chromedp.Navigate(d.url+path))
 		if mode, title := eval[string](b, b.ctx, "document.compatMode"), eval[string](b, b.ctx, "document.title"); mode != "CSS1Compat" || title != "Session demo" {
 			t.Errorf("%s: compatMode %q (want CSS1Compat: no doctype?), title %q (want the layout's \"Session demo\")", path, mode, title)
+		}
+		if w := eval[string](b, b.ctx, "getComputedStyle(document.body).maxWidth"); w != "640px" {
+			t.Errorf("%s: body max-width %q, want the style sheet's 40rem (640px): blocked or not loaded?", path, w)
 		}
 	}
 }
@@ -113,10 +117,7 @@ func TestBackButtonAfterLogout(t *testing.T) {
 		eval[any](b, b.ctx, "window.e2eMarker = true") // survives only a bfcache restore
 		b.submit(b.ctx, "#logout")
 		eval[any](b, b.ctx, "history.back()")
-		deadline := time.Now().Add(5 * time.Second)
-		for b.path(b.ctx) != "/login" && time.Now().Before(deadline) {
-			time.Sleep(200 * time.Millisecond)
-		}
+		b.waitTab(b.ctx, func(v tabState) bool { return v.Path == "/login" && v.Ready == "complete" })
 		if p, text := b.path(b.ctx), b.text(b.ctx); p != "/login" || strings.Contains(text, "Signed in as") {
 			how := "reloaded"
 			if eval[bool](b, b.ctx, "window.e2eMarker === true") {

@@ -235,6 +235,36 @@ func eval[T any](b *browser, ctx context.Context, js string) T {
 	return v
 }
 
+// tabState is where a tab is and how far its page has loaded.
+type tabState struct {
+	Origin string `json:"origin"`
+	Path   string `json:"path"`
+	Ready  string `json:"ready"`  // document.readyState
+	Status int    `json:"status"` // HTTP status of the page's response
+}
+
+const tabStateJS = `({origin: location.origin, path: location.pathname, ready: document.readyState,
+	status: performance.getEntriesByType("navigation")[0]?.responseStatus ?? 0})`
+
+// waitTab polls the tab of ctx until ok accepts its state, for at most 10
+// seconds, and returns the last state seen and whether ok accepted it. It
+// rides out the errors of a tab that is between two pages.
+func (b *browser) waitTab(ctx context.Context, ok func(tabState) bool) (tabState, bool) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		v, err := chromedp.Run(tctx, chromedp.Evaluate[tabState](tabStateJS))
+		cancel()
+		if err == nil && ok(v) {
+			return v, true
+		}
+		if time.Now().After(deadline) {
+			return v, false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // path is the path of the page the tab shows.
 func (b *browser) path(ctx context.Context) string {
 	b.t.Helper()
