@@ -214,6 +214,12 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (e
 			return rec.Expires, attempts, nil
 		}
 	}
+	// Commits of one session from this process take turns, so that
+	// parallel requests of one browser need at most one re-read each here;
+	// races with other instances are settled by the version check alone.
+	mu := &st.commitLocks[int(s.key[0])%len(st.commitLocks)]
+	mu.Lock()
+	defer mu.Unlock()
 	for attempts = 1; ; attempts++ {
 		rec.Version = s.version // ignored by stores that are not Versioned
 		err = st.update(ctx, s.key, rec)
