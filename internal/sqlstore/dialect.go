@@ -7,7 +7,12 @@
 // Dialect that says how the server spells things.
 //
 // It is internal: each store package keeps its own exported API and
-// documentation and forwards to a *Store from this package.
+// documentation and forwards to a *Store from this package. Those one-line
+// methods and With… functions are the only code the three stores repeat,
+// on purpose: embedding a *Store would hide its methods from godoc (go/doc
+// does not follow an embedded type into another package), and an alias or
+// a variable would print this internal path in the stores' documentation.
+// Options reach a Config wrapped in each store's own opaque Option struct.
 package sqlstore
 
 import (

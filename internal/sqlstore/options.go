@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// Defaults of the options. The store packages re-export them under the
-// same names (DefaultTable, …) with their own documentation.
+// Defaults of the options. The store packages declare them again under the
+// same names (DefaultTable, …), as literals so that their godoc shows the
+// values rather than this package; sqltest.SameDefaults checks that they
+// agree.
 const (
 	DefaultTable           = "sessions"
 	DefaultJanitorInterval = 5 * time.Minute

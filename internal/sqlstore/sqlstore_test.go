@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -124,5 +125,52 @@ func TestToFields(t *testing.T) {
 	}
 	if _, err := s.toFields(store.Record{Created: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)}); err == nil {
 		t.Error("a time before 1970 was accepted")
+	}
+}
+
+// fakeDB deletes "rows" batch by batch: each Exec of a statement ending in
+// LIMIT ? removes at most its last argument from left and says how many.
+type fakeDB struct {
+	left  int64
+	calls [][]any
+}
+
+func (f *fakeDB) Exec(_ context.Context, query string, args ...any) (int64, error) {
+	f.calls = append(f.calls, args)
+	if !strings.HasSuffix(strings.TrimSuffix(query, ")"), "LIMIT ?") {
+		return 0, errors.New("not a batch statement: " + query)
+	}
+	n := min(f.left, int64(args[len(args)-1].(int)))
+	f.left -= n
+	return n, nil
+}
+
+func (f *fakeDB) Query(context.Context, string, ...any) (Rows, error) {
+	return nil, errors.New("fakeDB: no queries")
+}
+
+// TestDeleteExpiredIsBatched: the janitor's work is a series of statements
+// each limited to the batch size, all with the same "now" (so that a flood
+// of rows expiring meanwhile cannot keep it going for ever), until one
+// batch is not full.
+func TestDeleteExpiredIsBatched(t *testing.T) {
+	cfg, err := NewConfig("xstore", []Option{WithBatchSize(100), WithJanitorInterval(0)}, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &fakeDB{left: 250}
+	s := New(db, &Dialect{Name: "xstore", Quote: func(s string) string { return s }, DeleteLimit: true}, cfg)
+	defer s.Close()
+	n, err := s.DeleteExpired(context.Background())
+	if err != nil || n != 250 {
+		t.Fatalf("DeleteExpired = %d, %v; want 250", n, err)
+	}
+	if len(db.calls) != 3 {
+		t.Fatalf("%d statements, want 3 batches of at most 100", len(db.calls))
+	}
+	for i, args := range db.calls {
+		if args[0] != db.calls[0][0] || args[1] != 100 {
+			t.Errorf("batch %d: args %v, want the first batch's now and the limit 100", i, args)
+		}
 	}
 }
