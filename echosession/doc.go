@@ -21,7 +21,7 @@
 // puts in echo's terms. Regenerate, Destroy, Save and the flash helpers are
 // the storage's own, called with c.Request().Context() and c.Response():
 //
-//	err := sessions.Regenerate(c.Request().Context(), s)   // at login
+//	err := sessions.Regenerate(c.Request().Context(), s)            // at login
 //	err := sessions.Destroy(c.Request().Context(), c.Response(), s) // at logout
 //
 // # Errors and status codes
@@ -31,7 +31,8 @@
 // response still saves the session (a flash set before returning
 // echo.ErrBadRequest reaches the browser), a 5xx one saves nothing, so a
 // handler that failed half-way leaves the user's session as it was
-// (session.CommitOnServerError changes that). The error is still returned
+// (session.CommitOnServerError changes that); nor does a panic that echo's
+// Recover middleware answers. The error is still returned
 // up the chain, as echo's RequestLogger does, for the middleware above
 // to log; echo's default error handler does not answer twice.
 //
