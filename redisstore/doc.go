@@ -55,6 +55,17 @@
 // that wrote its record but could not update the index returns an error, so
 // a session that "sign out everywhere" would miss is never silently made.
 //
+// # Client-side caching
+//
+// With a client built with go-redis's client-side cache (RESP3, a single
+// node, DB 0) and WithClientSideCache, Read of an unchanged session makes no
+// round trip: Redis invalidates the cached copy when any instance writes or
+// deletes the record. Another instance may serve a changed or deleted
+// record until that invalidation arrives (milliseconds; see
+// WithClientSideCache and the README for measured figures), but expiry,
+// conflict detection and a Store's view of its own writes stay exact.
+// Cluster, Sentinel and Ring clients have no client-side cache in go-redis.
+//
 // # Context deadlines
 //
 // go-redis ignores context deadlines on the network unless the client was

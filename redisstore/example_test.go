@@ -80,6 +80,28 @@ func ExampleNew_sentinel() {
 	_ = st // session.NewStorage(st, cfg)
 }
 
+// Client-side caching: reads of an unchanged session come from process
+// memory, and Redis tells the client when any instance changes or deletes
+// the record. Needs a single-node client, RESP3 and DB 0.
+func ExampleWithClientSideCache() {
+	client := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		ContextTimeoutEnabled: true,
+		Protocol:              3, // RESP3: invalidations arrive as push messages
+		ClientSideCacheConfig: &redis.ClientSideCacheConfig{
+			MaxEntries:   100_000,         // about one entry per active session
+			MaxStaleness: 5 * time.Second, // hard cap, should an invalidation be lost
+		},
+	})
+	defer client.Close()
+	st, err := redisstore.New(client, redisstore.WithClientSideCache())
+	if err != nil {
+		fmt.Println(err) // says what to change when the client cannot cache
+		return
+	}
+	_ = st // session.NewStorage(st, cfg)
+}
+
 // Sign out everywhere: list a user's sessions, then revoke them all.
 func ExampleStore_DeleteUser() {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})

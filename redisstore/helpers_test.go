@@ -28,10 +28,14 @@ func redisAddr(tb testing.TB) string {
 // testClient returns a client of the test server, closed when tb ends.
 func testClient(tb testing.TB, hooks ...redis.Hook) *redis.Client {
 	tb.Helper()
-	c := redis.NewClient(&redis.Options{
-		Addr:                  redisAddr(tb),
-		ContextTimeoutEnabled: true,
-	})
+	return connect(tb, &redis.Options{Addr: redisAddr(tb), ContextTimeoutEnabled: true}, hooks...)
+}
+
+// connect returns a client built from opt, after checking that it reaches
+// the server, and closes it when tb ends.
+func connect(tb testing.TB, opt *redis.Options, hooks ...redis.Hook) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(opt)
 	for _, h := range hooks {
 		c.AddHook(h)
 	}

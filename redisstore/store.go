@@ -27,6 +27,10 @@ type Store struct {
 	client redis.UniversalClient
 	prefix string
 	now    func() time.Time
+	// wantCache: WithClientSideCache was given. fences: set when the
+	// client caches reads (see cache.go), nil otherwise.
+	wantCache bool
+	fences    *fences
 }
 
 // Compile-time checks that Store honours the whole contract.
@@ -80,6 +84,13 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	life, why := cacheFences(client)
+	if s.wantCache && life == 0 {
+		return nil, fmt.Errorf("redisstore: WithClientSideCache: %s", why)
+	}
+	if life > 0 {
+		s.fences = &fences{life: life}
+	}
 	return s, nil
 }
 
@@ -118,18 +129,21 @@ func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) err
 	if n == 0 {
 		return fmt.Errorf("redisstore: create %s: %w", short(key), store.ErrExists)
 	}
+	s.wrote(key, 1, "")
 	return s.indexResult(ctx, op, key, ic)
 }
 
 // Read returns the live record under key in one round trip (HGETALL), or an
 // error wrapping store.ErrNotFound when it is absent or expired, or
-// ErrCorrupt when the key holds something this package did not write.
+// store.ErrCorrupt when the key holds something this package did not write.
+// With a client-side cache (see WithClientSideCache) a Read of an unchanged
+// record makes no round trip at all.
 func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	const op = "read"
 	if err := ctx.Err(); err != nil {
 		return store.Record{}, s.fail(ctx, op, key, err)
 	}
-	m, err := s.client.HGetAll(ctx, s.recordKey(key.String())).Result()
+	m, err := s.readHash(ctx, key.String())
 	if err != nil {
 		if redis.HasErrorPrefix(err, "WRONGTYPE") {
 			return store.Record{}, fmt.Errorf("redisstore: read %s: %w: %w", short(key), ErrCorrupt, err)
@@ -176,6 +190,7 @@ func (s *Store) write(ctx context.Context, op string, key store.Key, rec store.R
 	if err != nil {
 		return s.fail(ctx, op, key, err)
 	}
+	s.wrote(key, n, expect)
 	switch n {
 	case resNotFound:
 		return fmt.Errorf("redisstore: %s %s: %w", op, short(key), store.ErrNotFound)
@@ -208,6 +223,7 @@ func (s *Store) Delete(ctx context.Context, key store.Key) (bool, error) {
 	if err != nil {
 		return false, s.fail(ctx, op, key, err)
 	}
+	s.gone(hexKey)
 	if r.user != "" {
 		if err := s.client.ZRem(ctx, s.userKey(r.user), hexKey).Err(); err != nil {
 			// The record is gone; a stale index member is dropped by the

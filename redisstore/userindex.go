@@ -94,11 +94,16 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 		return 0, s.failUser(ctx, op, err)
 	}
 	idx := s.userKey(userID)
-	all, err := s.client.ZRange(ctx, idx, 0, -1).Result()
-	if err != nil {
+	// Pipelined, so that a client-side cache never answers it: a session
+	// created a moment ago by another instance must not be missed.
+	var all *redis.StringSliceCmd
+	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.ZRange(ctx, idx, 0, -1)
+		return nil
+	}); err != nil {
 		return 0, s.failUser(ctx, op, err)
 	}
-	keys, stale := parseMembers(all)
+	keys, stale := parseMembers(all.Val())
 	calls := make([]*scriptCall, len(keys))
 	for i, k := range keys {
 		calls[i] = s.deleteCall(k.String(), userID)
@@ -116,6 +121,9 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
 		}
 		if r.live {
 			n++
+		}
+		if r.deleted {
+			s.gone(keys[i].String())
 		}
 		stale = append(stale, keys[i].String())
 	}
