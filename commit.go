@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/b4f9cdbb/session/codec"
@@ -78,6 +79,9 @@ type commitResult struct {
 	cookie   string // the Set-Cookie value (or the token), "" when none is needed
 	wrote    bool   // the session was saved (in the store or the cookie)
 	attempts int    // store writes tried
+	// reapplied: the changes were made again over another request's newer
+	// commit of the session
+	reapplied bool
 }
 
 // commit saves s and returns what it did.
@@ -115,11 +119,12 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, 
 	}
 	// A persistent cookie is re-sent to slide its Max-Age; a token has none.
 	wantCookie := !s.hasRecord || s.stale || (s.persistent && !s.token) || s.clear
-	expires, attempts, err := st.save(ctx, s, now)
-	res := commitResult{attempts: attempts}
+	sv, err := st.save(ctx, s, now)
+	res := commitResult{attempts: sv.attempts, reapplied: sv.reapplied}
 	if err != nil {
 		return res, err
 	}
+	expires := sv.expires
 	committed(s, expires)
 	res.wrote = true
 	if !wantCookie {
@@ -191,63 +196,92 @@ func (st *Storage[T]) encodeCookie(p *codec.Payload, now, expires time.Time) (st
 // parallel writes to one session.
 const maxCommitAttempts = 16
 
+// saved is what save did.
+type saved struct {
+	expires   time.Time // the record's new expiry
+	attempts  int       // store writes tried
+	reapplied bool      // the changes were re-applied over a newer commit
+}
+
 // save writes the session's record: Create for a session without one
 // (under a fresh ID), Update (or CompareAndUpdate, re-applying this
 // request's changes after a lost race) otherwise. It returns the record's
 // new expiry.
-func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (expires time.Time, attempts int, err error) {
+func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (res saved, err error) {
 	rec, err := st.record(s, now)
 	if err != nil {
-		return time.Time{}, 0, err
+		return res, err
 	}
 	if !s.hasRecord {
-		for attempts = 1; ; attempts++ {
+		for res.attempts = 1; ; res.attempts++ {
 			id, key := newID()
 			err := st.create(ctx, key, rec)
-			if errors.Is(err, store.ErrExists) && attempts < 3 {
+			if errors.Is(err, store.ErrExists) && res.attempts < 3 {
 				continue // astronomically unlikely with 256-bit IDs
 			}
 			if err != nil {
-				return time.Time{}, attempts, fmt.Errorf("session: creating the session in the store: %w", err)
+				return res, fmt.Errorf("session: creating the session in the store: %w", err)
 			}
 			s.id, s.key, s.hasRecord, s.version = id, key, true, 1
-			return rec.Expires, attempts, nil
+			res.expires = rec.Expires
+			return res, nil
 		}
 	}
-	// Commits of one session from this process take turns, so that
-	// parallel requests of one browser need at most one re-read each here;
-	// races with other instances are settled by the version check alone.
-	mu := &st.commitLocks[int(s.key[0])%len(st.commitLocks)]
-	mu.Lock()
-	defer mu.Unlock()
-	for attempts = 1; ; attempts++ {
+	// Commits of one session from this process take turns; races with
+	// other instances are settled by the version check alone.
+	stripe := &st.stripes[int(s.key[0])%len(st.stripes)]
+	stripe.mu.Lock()
+	defer stripe.mu.Unlock()
+	if last, ok := stripe.newer(s); ok && st.versioned != nil && !st.cfg.StrictConflicts {
+		// This process committed the session since this request loaded
+		// it: the write below would only lose the race. Re-apply on what
+		// that commit wrote, with no store round trip to find it out.
+		if len(s.ops) == 0 {
+			res.expires = rec.Expires
+			return res, nil // a touch; the other commit just wrote
+		}
+		res.reapplied = true
+		if err := st.reapplyOn(s, last, now); err != nil {
+			return res, err
+		}
+		if rec, err = st.record(s, now); err != nil {
+			return res, err
+		}
+	}
+	for res.attempts = 1; ; res.attempts++ {
 		rec.Version = s.version // ignored by stores that are not Versioned
 		err = st.update(ctx, s.key, rec)
 		switch {
 		case err == nil:
 			s.version++
-			return rec.Expires, attempts, nil
+			if st.versioned != nil {
+				stripe.remember(s.key, rec, s.version)
+			}
+			res.expires = rec.Expires
+			return res, nil
 		case errors.Is(err, store.ErrNotFound):
-			return time.Time{}, attempts, ErrSessionDestroyed
+			return res, ErrSessionDestroyed
 		case !errors.Is(err, store.ErrConflict):
-			return time.Time{}, attempts, fmt.Errorf("session: updating the session in the store: %w", err)
+			return res, fmt.Errorf("session: updating the session in the store: %w", err)
 		case st.cfg.StrictConflicts:
-			return time.Time{}, attempts, fmt.Errorf("session: another request committed this session first: %w", err)
+			return res, fmt.Errorf("session: another request committed this session first: %w", err)
 		case len(s.ops) == 0:
 			// Only the idle timeout's slide or a re-issue under a new
 			// secret: the request that won has just done the same.
-			return rec.Expires, attempts, nil
-		case attempts == maxCommitAttempts:
-			return time.Time{}, attempts, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", attempts, err)
+			res.expires = rec.Expires
+			return res, nil
+		case res.attempts == maxCommitAttempts:
+			return res, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", res.attempts, err)
 		}
-		if err := backoff(ctx, attempts); err != nil {
-			return time.Time{}, attempts, err
+		if err := backoff(ctx, res.attempts); err != nil {
+			return res, err
 		}
+		res.reapplied = true
 		if err := st.reapply(ctx, s, now); err != nil {
-			return time.Time{}, attempts, err
+			return res, err
 		}
 		if rec, err = st.record(s, now); err != nil {
-			return time.Time{}, attempts, err
+			return res, err
 		}
 	}
 }
@@ -280,7 +314,14 @@ func (st *Storage[T]) reapply(ctx context.Context, s *Session[T], now time.Time)
 		return ErrSessionDestroyed
 	case err != nil:
 		return fmt.Errorf("session: reading the session again after a conflicting commit: %w", err)
-	case !now.Before(rec.Expires):
+	}
+	return st.reapplyOn(s, rec, now)
+}
+
+// reapplyOn redoes this request's changes on rec, the newer record of the
+// session, leaving s ready to write it over.
+func (st *Storage[T]) reapplyOn(s *Session[T], rec store.Record, now time.Time) error {
+	if !now.Before(rec.Expires) {
 		return ErrSessionDestroyed
 	}
 	fresh := st.fresh()
@@ -395,4 +436,32 @@ func (st *Storage[T]) regenerate(ctx context.Context, s *Session[T]) error {
 	s.created = time.Time{}
 	s.changed = true
 	return nil
+}
+
+// commitStripe serialises the updates of the sessions whose keys fall in it
+// and remembers the last record this process wrote there, so that a commit
+// that loaded an older version re-applies its changes on that record
+// instead of first losing a race against the store.
+type commitStripe struct {
+	mu      sync.Mutex
+	key     store.Key
+	last    store.Record // Version is the stored version after the write
+	hasLast bool
+}
+
+// newer returns the record this process last wrote for s's session if it
+// is newer than the version s loaded. The caller holds mu.
+func (c *commitStripe) newer(s interface{ loadedVersion() (store.Key, uint64) }) (store.Record, bool) {
+	key, version := s.loadedVersion()
+	if !c.hasLast || c.key != key || c.last.Version <= version {
+		return store.Record{}, false
+	}
+	return c.last, true
+}
+
+// remember records that rec was written under key as version. The caller
+// holds mu.
+func (c *commitStripe) remember(key store.Key, rec store.Record, version uint64) {
+	rec.Version = version
+	c.key, c.last, c.hasLast = key, rec, true
 }

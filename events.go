@@ -96,7 +96,8 @@ type CommitEvent struct {
 	// CookieSize is the length of the Set-Cookie value written, 0 if none.
 	CookieSize int
 	// Attempts is how many times the store was asked to save the session
-	// (more than 1 after lost races).
+	// (more than 1 after races lost to other instances; 0 when a race with
+	// this process was settled without a write).
 	Attempts int
 	Err      error
 }
@@ -183,7 +184,7 @@ func commitOutcome(res commitResult, err error) CommitOutcome {
 	switch {
 	case err == nil && !res.wrote:
 		return CommitUnchanged
-	case err == nil && res.attempts > 1:
+	case err == nil && res.reapplied:
 		return CommitReapplied
 	case err == nil:
 		return CommitWritten

@@ -101,12 +101,17 @@ func TestHooksReportOutcomes(t *testing.T) {
 	if err := commit(get()); err != nil { // loaded, unchanged
 		t.Fatal(err)
 	}
-	// Two requests of one session: the second re-applies.
-	a, c := get(), get()
+	// Two requests of one session on two instances (two storages on one
+	// store): the second loses the race in the store and re-applies.
+	other := mustStoreStorage(t, versionedSpy{spy}, cfg)
+	a := get()
+	c, _ := other.Get(b.request("GET", "/").WithContext(ctx))
 	a.Update(func(d *testData) { d.Count++ })
 	c.Update(func(d *testData) { d.Count++ })
 	_ = commit(a)
-	_ = commit(c)
+	if err := other.Commit(ctx, httptest.NewRecorder(), c); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.Regenerate(ctx, get()); err != nil {
 		t.Fatal(err)
 	}

@@ -201,6 +201,7 @@ func TestConcurrentWritersLostUpdate(t *testing.T) {
 			for range n {
 				loaded = append(loaded, b.load(st))
 			}
+			readsBefore := spy.reads.Load()
 			for _, s := range loaded {
 				wg.Add(1)
 				go func() {
@@ -226,6 +227,9 @@ func TestConcurrentWritersLostUpdate(t *testing.T) {
 			}
 			if ok != wantOK || lost != n-wantOK || len(unexpects) > 0 {
 				t.Fatalf("%d commits from one read: %d succeeded, %d conflicts, errors %v; want %d succeeded", n, ok, lost, unexpects, wantOK)
+			}
+			if rereads := spy.reads.Load() - readsBefore; rereads != 0 {
+				t.Errorf("%d re-reads of the store: commits racing within one process should re-apply on the record this process just wrote", rereads)
 			}
 			if got := b.load(st).Get().Count; got != wantCount {
 				t.Fatalf("count %d, want %d", got, wantCount)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/b4f9cdbb/session/codec"
@@ -28,9 +27,9 @@ type Storage[T any] struct {
 	// and Domain; Destroy sends them all.
 	legacyDeletions []string
 	token           *tokenSpec // nil unless Config.Token is set
-	// commitLocks serialise the updates of one session within this
-	// process (striped by key); see save.
-	commitLocks [256]sync.Mutex
+	// stripes serialise the updates of one session within this process
+	// (striped by key); see save.
+	stripes [256]commitStripe
 }
 
 // NewCookieStorage returns a Storage that keeps the whole session in the
