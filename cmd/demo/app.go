@@ -29,6 +29,7 @@ type User struct {
 type app struct {
 	sessions *session.Storage[Data]
 	log      *slog.Logger
+	metrics  http.Handler // /metrics with -metrics, else nil
 }
 
 func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) (*app, func(), error) {
@@ -36,16 +37,30 @@ func newApp(ctx context.Context, o options, secrets []string, log *slog.Logger) 
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := newAppOn(st, o, secrets, log)
+	var m *metrics
+	if o.metrics {
+		if m, err = newMetrics(o.store); err != nil {
+			closeStore()
+			return nil, nil, err
+		}
+	}
+	a, err := newAppOn(st, o, secrets, log, m)
 	if err != nil {
 		closeStore()
 		return nil, nil, err
 	}
-	return a, closeStore, nil
+	closeAll := closeStore
+	if m != nil {
+		closeAll = func() {
+			_ = m.shutdown(context.Background())
+			closeStore()
+		}
+	}
+	return a, closeAll, nil
 }
 
 // newAppOn builds the app on an open store (nil for cookie storage).
-func newAppOn(st store.Store, o options, secrets []string, log *slog.Logger) (*app, error) {
+func newAppOn(st store.Store, o options, secrets []string, log *slog.Logger, m *metrics) (*app, error) {
 	cfg := session.Config[Data]{
 		Cookie: session.CookieOptions{Name: "__session", Secrets: secrets, Insecure: o.insecure},
 		UserID: func(d Data) string {
@@ -55,6 +70,9 @@ func newAppOn(st store.Store, o options, secrets []string, log *slog.Logger) (*a
 			return d.User.Email
 		},
 		Logger: log,
+	}
+	if m != nil {
+		cfg.Hooks = m.hooks
 	}
 	switch o.codec {
 	case "native":
@@ -87,7 +105,11 @@ func newAppOn(st store.Store, o options, secrets []string, log *slog.Logger) (*a
 	if err != nil {
 		return nil, err
 	}
-	return &app{sessions: sessions, log: log}, nil
+	a := &app{sessions: sessions, log: log}
+	if m != nil {
+		a.metrics = m.handler
+	}
+	return a, nil
 }
 
 func (a *app) routes() http.Handler {
@@ -99,6 +121,9 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("POST /sessions/revoke", a.revoke)
 	mux.HandleFunc("GET /assets/{name}", serveAsset)
+	if a.metrics != nil {
+		mux.Handle("GET /metrics", a.metrics)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok")

@@ -6,7 +6,8 @@
 //	go run ./cmd/demo -store memory -insecure
 //
 // Flags: -addr, -store (cookie, memory, file, sqlite, redis, postgres,
-// mysql), -dsn, -codec (native, remix), -insecure. The secrets come from
+// mysql), -dsn, -codec (native, remix), -insecure, -metrics (Prometheus
+// text at /metrics). The secrets come from
 // SESSION_SECRETS (comma-separated, current first); without it the demo
 // makes a random one, so sessions end when it restarts.
 //
@@ -50,6 +51,7 @@ type options struct {
 	dsn      string
 	codec    string
 	insecure bool
+	metrics  bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -58,9 +60,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.store, "store", "cookie", "session storage: "+strings.Join(storeNames, ", ")+
 		" (memory is capped at "+strconv.Itoa(memstore.DefaultMaxEntries)+" sessions: when full, anonymous ones make room first, so a flood of cookie-less requests cannot exhaust memory)")
-	fs.StringVar(&o.dsn, "dsn", "", "where the store keeps sessions (file: a folder; sqlite: a file; redis, postgres: a URL; mysql: a go-sql-driver DSN); each has a local default")
+	fs.StringVar(&o.dsn, "dsn", "", "where the store keeps sessions (file: a folder, default "+defaultDSN("file")+"; sqlite: a file, default "+defaultDSN("sqlite")+"; redis, postgres: a URL; mysql: a go-sql-driver DSN; each has a local default)")
 	fs.StringVar(&o.codec, "codec", "native", "cookie format: native or remix (shares sessions with a React Router app; with -store cookie its cookies never expire on the server)")
 	fs.BoolVar(&o.insecure, "insecure", false, "allow the cookie over plain HTTP (no Secure attribute), for local use")
+	fs.BoolVar(&o.metrics, "metrics", false, "serve the session metrics (loads, commits, store latency, cookie sizes; OpenTelemetry) as Prometheus text at /metrics")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -247,7 +247,7 @@ func (s *spyStore) Delete(ctx context.Context, k store.Key) (bool, error) {
 // which sees no call at all.
 func TestLogoutWithoutSessionNoStoreCall(t *testing.T) {
 	spy := &spyStore{Store: memstore.New()}
-	a, err := newAppOn(spy, options{codec: "native", insecure: true}, []string{"tq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"}, slog.New(slog.DiscardHandler))
+	a, err := newAppOn(spy, options{codec: "native", insecure: true}, []string{"tq3Vn8ZrT1wXy5Lp0Bm7Hs2Dc9Fg4Ja6"}, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,12 @@ func defaultDSN(name string) string {
 		}
 		return filepath.Join(dir, "session-demo", "sessions")
 	case "sqlite":
-		return filepath.Join(os.TempDir(), "session-demo.sqlite")
+		// Like the file store's folder: never the shared temporary one.
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(dir, "session-demo", "sessions.sqlite")
 	case "redis":
 		return "redis://127.0.0.1:6379/0"
 	case "postgres":
@@ -72,6 +77,14 @@ func openStore(ctx context.Context, name, dsn string) (store.Store, func(), erro
 		}
 		return s, func() { s.Close() }, nil
 	case "sqlite":
+		if dsn == "" {
+			return nil, nil, errors.New("-store sqlite: found no user cache directory (os.UserCacheDir) for the default file; pass -dsn FILE")
+		}
+		// The folder is the user's own (0700), so nobody else can swap
+		// the database file.
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("-store sqlite: %w", err)
+		}
 		s, err := sqlitestore.Open(dsn)
 		if err != nil {
 			return nil, nil, err
