@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"os"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -35,22 +34,17 @@ type Env struct {
 	// RedisAddr is a Redis server on this machine; "" skips the adapters
 	// that need one.
 	RedisAddr string
+	// PostgresDSN and MySQLDSN name a PostgreSQL and a MySQL or MariaDB
+	// database (pgx and go-sql-driver syntax); "" skips the adapters that
+	// need them. Each adapter works in a table of its own and drops it.
+	PostgresDSN, MySQLDSN string
 	// RedisHooks are added to this module's Redis client (to count round
 	// trips in the tests).
 	RedisHooks []redis.Hook
 }
 
-// EnvRedis names the variable that points at a disposable Redis server,
-// as in the store modules' tests.
-const EnvRedis = "SESSION_TEST_REDIS_ADDR"
-
-// EnvFromOS returns an Env with RedisAddr from SESSION_TEST_REDIS_ADDR.
-func EnvFromOS(dir string) Env {
-	return Env{Dir: dir, RedisAddr: os.Getenv(EnvRedis)}
-}
-
-// ErrSkip is returned by Adapter.Open when the environment lacks what the
-// adapter needs (a Redis server).
+// ErrSkip is returned, wrapped with the variable to set, by Adapter.Open
+// and OpenBackend when the environment lacks the server they need.
 var ErrSkip = errors.New("bench: adapter needs a server that is not configured")
 
 // Adapter is one session implementation.
@@ -60,8 +54,13 @@ type Adapter struct {
 	// Library is "session" (this module), "gorilla", "scs" or "none".
 	Library string
 	// Open builds the handlers; close releases what they hold (stores,
-	// connections, keys written to Redis).
+	// connections, keys written to Redis, tables).
 	Open func(env Env) (h Handlers, close func() error, err error)
+	// ServerSide is true when the cookie carries only an ID and the
+	// session lives in a store that every request shares: the
+	// implementations the shared-session load test (cmd/load -shared)
+	// runs, since many requests can then write one session at once.
+	ServerSide bool
 }
 
 // Floor is the name of the adapter that uses no session at all.
@@ -70,17 +69,20 @@ const Floor = "floor"
 // Adapters returns every implementation, the floor first.
 func Adapters() []Adapter {
 	return []Adapter{
-		{Floor, "none", openFloor},
-		{"session-signed", "session", openSessionSigned},
-		{"session-sealed", "session", openSessionSealed},
-		{"session-memory", "session", openSessionMemory},
-		{"session-sqlite", "session", openSessionSQLite},
-		{"session-redis", "session", openSessionRedis},
-		{"gorilla-cookie", "gorilla", openGorillaCookie},
-		{"gorilla-cookie-aes", "gorilla", openGorillaCookieAES},
-		{"gorilla-fs", "gorilla", openGorillaFS},
-		{"scs-memory", "scs", openSCSMemory},
-		{"scs-redis", "scs", openSCSRedis},
+		{Name: Floor, Library: "none", Open: openFloor},
+		{Name: "session-signed", Library: "session", Open: openSessionSigned},
+		{Name: "session-sealed", Library: "session", Open: openSessionSealed},
+		{Name: "session-memory", Library: "session", Open: openServerSide("memory"), ServerSide: true},
+		{Name: "session-sqlite", Library: "session", Open: openServerSide("sqlite"), ServerSide: true},
+		{Name: "session-redis", Library: "session", Open: openServerSide("redis"), ServerSide: true},
+		{Name: "session-redis-cached", Library: "session", Open: openServerSide("redis-cached"), ServerSide: true},
+		{Name: "session-postgres", Library: "session", Open: openServerSide("postgres"), ServerSide: true},
+		{Name: "session-mariadb", Library: "session", Open: openServerSide("mariadb"), ServerSide: true},
+		{Name: "gorilla-cookie", Library: "gorilla", Open: openGorillaCookie},
+		{Name: "gorilla-cookie-aes", Library: "gorilla", Open: openGorillaCookieAES},
+		{Name: "gorilla-fs", Library: "gorilla", Open: openGorillaFS, ServerSide: true},
+		{Name: "scs-memory", Library: "scs", Open: openSCSMemory, ServerSide: true},
+		{Name: "scs-redis", Library: "scs", Open: openSCSRedis, ServerSide: true},
 	}
 }
 

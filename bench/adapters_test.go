@@ -19,7 +19,7 @@ func open(tb testing.TB, a Adapter, hooks ...redis.Hook) Handlers {
 	env.RedisHooks = hooks
 	h, closeFn, err := a.Open(env)
 	if errors.Is(err, ErrSkip) {
-		tb.Skipf("%s: %s is not set; set it to a disposable Redis server (e.g. 127.0.0.1:6379)", a.Name, EnvRedis)
+		tb.Skipf("%s: %v", a.Name, err)
 	}
 	if err != nil {
 		tb.Fatalf("%s: %v", a.Name, err)
@@ -160,4 +160,36 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	count("ReadModifyWrite", h.ReadModifyWrite, seed)
 	count("New", h.New, Bare())
+}
+
+// TestRedisCachedServesReads checks that the session-redis-cached adapter
+// really reads through go-redis's client-side cache: once a session's
+// record is cached (the first Reads after a write may still go to the
+// server), its Reads are cache hits.
+func TestRedisCachedServesReads(t *testing.T) {
+	b, err := OpenBackend("redis-cached", EnvFromOS(t.TempDir()), BackendConfig{})
+	if errors.Is(err, ErrSkip) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, closeFn, err := serverSide(b.Store, b.Close)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := closeFn(); err != nil {
+			t.Error(err)
+		}
+	})
+	seed, _ := Seed(h)
+	expect(t, "first Read", h.Read, seed, http.StatusOK, "1")
+	before := b.Redis.CSCStats().Hits
+	for range 10 {
+		expect(t, "Read", h.Read, seed, http.StatusOK, "1")
+	}
+	if hits := b.Redis.CSCStats().Hits - before; hits < 8 {
+		t.Errorf("10 Reads of an unchanged session made %d cache hits, want at least 8", hits)
+	}
 }

@@ -2,18 +2,12 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/b4f9cdbb/session"
 	"github.com/b4f9cdbb/session/codec"
-	"github.com/b4f9cdbb/session/memstore"
-	"github.com/b4f9cdbb/session/redisstore"
-	"github.com/b4f9cdbb/session/sqlitestore"
 	"github.com/b4f9cdbb/session/store"
 	"github.com/redis/go-redis/v9"
 )
@@ -142,58 +136,16 @@ func serverSide(st store.Store, closeStore func() error) (Handlers, func() error
 	return sessionHandlers(s), closeStore, nil
 }
 
-// openSessionMemory: records in this process (memstore), a signed ID in
-// the cookie.
-func openSessionMemory(Env) (Handlers, func() error, error) {
-	st := memstore.New()
-	return serverSide(st, st.Close)
-}
-
-// openSessionSQLite: records in a SQLite file (WAL) in env.Dir.
-func openSessionSQLite(env Env) (Handlers, func() error, error) {
-	if env.Dir == "" {
-		return Handlers{}, nil, errors.New("bench: the SQLite adapter needs Env.Dir")
+// openServerSide returns the Open of the adapter that keeps records in
+// the backend called name (OpenBackend), a signed ID in the cookie.
+func openServerSide(name string) func(env Env) (Handlers, func() error, error) {
+	return func(env Env) (Handlers, func() error, error) {
+		b, err := OpenBackend(name, env, BackendConfig{})
+		if err != nil {
+			return Handlers{}, nil, err
+		}
+		return serverSide(b.Store, b.Close)
 	}
-	dir, err := os.MkdirTemp(env.Dir, "session-sqlite-")
-	if err != nil {
-		return Handlers{}, nil, err
-	}
-	st, err := sqlitestore.Open(filepath.Join(dir, "sessions.db"))
-	if err != nil {
-		return Handlers{}, nil, errors.Join(err, os.RemoveAll(dir))
-	}
-	closeAll := func() error { return errors.Join(st.Close(), os.RemoveAll(dir)) }
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := st.Migrate(ctx); err != nil {
-		return Handlers{}, nil, errors.Join(err, closeAll())
-	}
-	return serverSide(st, closeAll)
-}
-
-// openSessionRedis: records in Redis under a random prefix, removed by
-// close.
-func openSessionRedis(env Env) (Handlers, func() error, error) {
-	if env.RedisAddr == "" {
-		return Handlers{}, nil, ErrSkip
-	}
-	client := redis.NewClient(&redis.Options{Addr: env.RedisAddr, ContextTimeoutEnabled: true})
-	if err := ping(client); err != nil {
-		_ = client.Close()
-		return Handlers{}, nil, err
-	}
-	for _, h := range env.RedisHooks {
-		client.AddHook(h)
-	}
-	st, err := redisstore.New(client, redisstore.WithPrefix(randomPrefix("session")))
-	if err != nil {
-		_ = client.Close()
-		return Handlers{}, nil, err
-	}
-	return serverSide(st, func() error {
-		err := deletePrefix(client, st.Prefix())
-		return errors.Join(err, client.Close())
-	})
 }
 
 func ping(c *redis.Client) error {

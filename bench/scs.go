@@ -61,7 +61,7 @@ func openSCSMemory(Env) (Handlers, func() error, error) {
 // pool holds on two cores, so that neither dials per request.
 func openSCSRedis(env Env) (Handlers, func() error, error) {
 	if env.RedisAddr == "" {
-		return Handlers{}, nil, ErrSkip
+		return Handlers{}, nil, notSet(EnvRedis)
 	}
 	admin := redis.NewClient(&redis.Options{Addr: env.RedisAddr})
 	if err := ping(admin); err != nil {
