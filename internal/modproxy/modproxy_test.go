@@ -166,15 +166,16 @@ func TestTheGoCommandInstallsFromTheProxy(t *testing.T) {
 
 func TestRefusesWhatAConsumerWouldNotGet(t *testing.T) {
 	for _, tc := range []struct {
-		name, gomod, flag, want string
+		name, gomod, gosum, flag, want string
 	}{
-		{"replace", "module example.com/r/sub\n\ngo 1.24.0\n\nrequire example.com/r v0.1.0\n\nreplace example.com/r => ../\n", "", "replaces example.com/r"},
-		{"other version", tree["sub/go.mod"], "-version=v0.2.0", "requires example.com/r v0.1.0, not v0.2.0"},
-		{"not semver", tree["sub/go.mod"], "-version=0.1", "not of the form vX.Y.Z"},
-		{"major 2", tree["sub/go.mod"], "-version=v2.0.0", "module paths ending in /v2"},
+		{"replace", "module example.com/r/sub\n\ngo 1.24.0\n\nrequire example.com/r v0.1.0\n\nreplace example.com/r => ../\n", "", "", "replaces example.com/r"},
+		{"other version", tree["sub/go.mod"], "", "-version=v0.2.0", "requires example.com/r v0.1.0, not v0.2.0"},
+		{"checksum of ours", tree["sub/go.mod"], "example.com/r v0.1.0/go.mod h1:VUghc2gmGTKj45LptX3Gje41r3Im6s5XzaTkp82bW8Q=\n", "", "checksum of our own module (example.com/r v0.1.0/go.mod)"},
+		{"not semver", tree["sub/go.mod"], "", "-version=0.1", "not of the form vX.Y.Z"},
+		{"major 2", tree["sub/go.mod"], "", "-version=v2.0.0", "module paths ending in /v2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			files := map[string]string{"go.mod": tree["go.mod"], "sub/go.mod": tc.gomod}
+			files := map[string]string{"go.mod": tree["go.mod"], "sub/go.mod": tc.gomod, "sub/go.sum": tc.gosum}
 			_, err := build(t, newRepo(t, files), tc.flag)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v; want one saying %q", err, tc.want)

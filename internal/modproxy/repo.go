@@ -261,6 +261,15 @@ func (r *repo) check(v string) error {
 				problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, not %s: run scripts/release.sh %s, or go mod edit -require=%s@%s", m.displayDir(), p, req, v, v, p, v))
 			}
 		}
+		sums, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(m.Dir), "go.sum"))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, line := range strings.Split(string(sums), "\n") {
+			if f := strings.Fields(line); len(f) > 0 && r.isOurs(f[0]) {
+				problems = append(problems, fmt.Sprintf("%s/go.sum has a checksum of our own module (%s %s), taken from some work tree, which the released zip will not match: delete the line (RELEASING.md says why)", m.displayDir(), f[0], f[1]))
+			}
+		}
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
