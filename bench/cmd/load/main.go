@@ -6,6 +6,13 @@
 //
 //	go run ./cmd/load [-d 5s] [-t 2] [-c 16] [-rounds 3] [-only REGEXP]
 //
+// With -shared it runs the shared-session test instead (shared.go): the
+// server-side implementations only, every connection of a wrk thread
+// sending the cookie of one session (wrk/shared.lua), and a table of lost
+// updates: the session's final counter against the 2xx answers it got.
+//
+//	go run ./cmd/load -shared -t 1 -c 16 -s wrk/shared.lua
+//
 // Only loopback addresses are used, and every run is bounded by -d (wrk
 // is killed if it overruns by a minute).
 package main
@@ -48,6 +55,7 @@ func main() {
 		rounds = flag.Int("rounds", 3, "runs per implementation (interleaved); the median is reported")
 		only   = flag.String("only", "", "regexp: implementations to run (the floor always runs)")
 		script = flag.String("s", "wrk/cookie.lua", "the wrk script")
+		shared = flag.Bool("shared", false, "run the shared-session test: -t sessions, each sent by -c/-t connections at once (use -s wrk/shared.lua)")
 		cpuOut = flag.String("cpuprofile", "", "write a CPU profile of the server during the runs of the implementations other than the floor")
 		memOut = flag.String("memprofile", "", "write an allocation profile of the server at the end")
 	)
@@ -65,18 +73,30 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	var adapters []bench.Adapter
-	for _, a := range bench.Adapters() {
-		if a.Name == bench.Floor || re.MatchString(a.Name) {
-			adapters = append(adapters, a)
-		}
-	}
 	dir, err := os.MkdirTemp("", "session-load-")
 	if err != nil {
 		fail(err)
 	}
 	defer os.RemoveAll(dir)
 	env := bench.EnvFromOS(dir)
+	if *shared {
+		var adapters []bench.Adapter
+		for _, a := range bench.Adapters() {
+			if a.ServerSide && re.MatchString(a.Name) {
+				adapters = append(adapters, a)
+			}
+		}
+		if err := sharedRuns(adapters, env, *script, *dur, *thr, *conns, *rounds); err != nil {
+			fail(err)
+		}
+		return
+	}
+	var adapters []bench.Adapter
+	for _, a := range bench.Adapters() {
+		if a.Name == bench.Floor || re.MatchString(a.Name) {
+			adapters = append(adapters, a)
+		}
+	}
 
 	results := map[string][]result{}
 	skipped := map[string]bool{}
@@ -89,7 +109,7 @@ func main() {
 			res, err := run(a, env, *script, *dur, *thr, *conns)
 			stop()
 			if errors.Is(err, bench.ErrSkip) {
-				fmt.Fprintf(os.Stderr, "%s: skipped (%s is not set)\n", a.Name, bench.EnvRedis)
+				fmt.Fprintf(os.Stderr, "%s: skipped (%v)\n", a.Name, err)
 				skipped[a.Name] = true
 				continue
 			}
@@ -175,16 +195,26 @@ func run(a bench.Adapter, env bench.Env, script string, d time.Duration, threads
 	if a.Name == bench.Floor {
 		arg = "nocheck"
 	}
+	out, err := runWrk(ln.Addr().String(), script, d, threads, conns, arg)
+	if err != nil {
+		return result{}, err
+	}
+	return parseWrk(out)
+}
+
+// runWrk drives the server at addr with wrk for d and returns its output;
+// args are the script's arguments. wrk is killed if it overruns by a
+// minute.
+func runWrk(addr, script string, d time.Duration, threads, conns int, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d+time.Minute)
 	defer cancel()
-	url := "http://" + ln.Addr().String() + "/"
-	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
-		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "-s", script, url, "--", arg)
+	cmd := exec.CommandContext(ctx, "wrk", append([]string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns),
+		"-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "10s", "-s", script, "http://" + addr + "/", "--"}, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
+		return "", fmt.Errorf("wrk: %w\n%s", err, out)
 	}
-	return parseWrk(string(out))
+	return string(out), nil
 }
 
 // echoSlot answers the X-Slot header the wrk script sends (see
@@ -206,21 +236,42 @@ var (
 	reCheck   = regexp.MustCompile(`session-check: requests=(\d+) ok=(\d+) bad=(\d+) unmatched=(\d+) non200=(\d+)`)
 )
 
-func parseWrk(out string) (result, error) {
-	var r result
+// wrkSummary is what wrk itself reports, whatever the script.
+type wrkSummary struct {
+	rps     float64
+	latency string
+	non2xx  int
+	errors  string // wrk's "Socket errors: …" line, if any
+}
+
+func parseSummary(out string) (wrkSummary, error) {
+	var s wrkSummary
 	m := reRPS.FindStringSubmatch(out)
-	c := reCheck.FindStringSubmatch(out)
-	if m == nil || c == nil {
-		return r, fmt.Errorf("unexpected wrk output:\n%s", out)
+	if m == nil {
+		return s, fmt.Errorf("unexpected wrk output:\n%s", out)
 	}
-	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	s.rps, _ = strconv.ParseFloat(m[1], 64)
 	if l := reLatency.FindStringSubmatch(out); l != nil {
-		r.latency = l[1]
+		s.latency = l[1]
 	}
 	if n := reNon2xx.FindStringSubmatch(out); n != nil {
-		r.non2xx, _ = strconv.Atoi(n[1])
+		s.non2xx, _ = strconv.Atoi(n[1])
 	}
-	r.errors = reSocket.FindString(out)
+	s.errors = reSocket.FindString(out)
+	return s, nil
+}
+
+func parseWrk(out string) (result, error) {
+	var r result
+	s, err := parseSummary(out)
+	if err != nil {
+		return r, err
+	}
+	c := reCheck.FindStringSubmatch(out)
+	if c == nil {
+		return r, fmt.Errorf("unexpected wrk output:\n%s", out)
+	}
+	r.rps, r.latency, r.non2xx, r.errors = s.rps, s.latency, s.non2xx, s.errors
 	r.checkLine = c[0]
 	r.requests, _ = strconv.Atoi(c[1])
 	r.ok, _ = strconv.Atoi(c[2])
