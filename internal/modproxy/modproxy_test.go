@@ -74,7 +74,8 @@ var tree = map[string]string{
 	".gitignore":                "*.log\n",
 	"r.go":                      "package r\n",
 	"debug.log":                 "ignored by git\n",
-	"vendor/modules.txt":        "# kept, as the go command keeps it\n",
+	"vendor/modules.txt":        "left out\n",
+	"vendor/a.txt":              "kept\n",
 	"vendor/example.com/x/x.go": "package x\n",
 	"inner/vendor/y/y.go":       "package y\n",
 	"inner/vendor/z.go":         "package z\n",
@@ -97,7 +98,7 @@ func TestZipsHoldWhatATagWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := zipNames(t, filepath.Join(out, "example.com/r/@v/v0.1.0.zip"))
-	want := []string{".gitignore", "LICENSE", "go.mod", "inner/i.go", "r.go", "testdata/data.txt", "vendor/modules.txt"}
+	want := []string{".gitignore", "LICENSE", "go.mod", "inner/i.go", "inner/vendor/z.go", "r.go", "testdata/data.txt", "vendor/a.txt"}
 	for i := range want {
 		want[i] = "example.com/r@v0.1.0/" + want[i]
 	}
@@ -225,4 +226,73 @@ func TestReleaseOrder(t *testing.T) {
 	if stdout.String() != want {
 		t.Errorf("order:\n%s\nwant:\n%s", stdout.String(), want)
 	}
+}
+
+// TestZipsHashLikeTheGoCommandsOwn tags a repository and has the go command
+// zip each module from the tag itself (as the public module proxy will):
+// the checksums must equal those of modproxy's zips of the same tree.
+func TestZipsHashLikeTheGoCommandsOwn(t *testing.T) {
+	// A github.com path, so that the go command knows the repository's URL
+	// without asking the network; git then fetches it from disk.
+	files := map[string]string{}
+	for name, data := range tree {
+		files[name] = strings.ReplaceAll(data, "example.com/r", "github.com/modproxytest/r")
+	}
+	repo := newRepo(t, files)
+	if err := os.Symlink("r.go", filepath.Join(repo, "link.go")); err != nil {
+		t.Fatal(err)
+	}
+	gitconfig := filepath.Join(t.TempDir(), "gitconfig")
+	config := "[url \"" + repo + "\"]\n\tinsteadOf = https://github.com/modproxytest/r\n[safe]\n\tdirectory = *\n[user]\n\tname = t\n\temail = t@example.com\n"
+	if err := os.WriteFile(gitconfig, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", gitconfig)
+	for _, args := range [][]string{{"add", "-A"}, {"commit", "-q", "-m", "release"}, {"tag", "v0.1.0"}, {"tag", "sub/v0.1.0"}} {
+		if _, err := command(repo, "git", args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := build(t, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	download := func(proxy, mod string) (sum, dir string) {
+		t.Helper()
+		cmd := exec.Command("go", "mod", "download", "-json", mod+"@v0.1.0")
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-modcacherw", "GOPROXY="+proxy, "GONOSUMDB=github.com/modproxytest",
+			"GOMODCACHE="+t.TempDir(), "GOTOOLCHAIN=local", "GOVCS=*:git")
+		b, err := cmd.Output()
+		var info struct{ Sum, Dir, Error string }
+		if err != nil || json.Unmarshal(b, &info) != nil || info.Sum == "" {
+			t.Fatalf("go mod download %s (GOPROXY=%s): %v %s %s", mod, proxy, err, b, info.Error)
+		}
+		return info.Sum, info.Dir
+	}
+	for _, mod := range []string{"github.com/modproxytest/r", "github.com/modproxytest/r/sub"} {
+		tagSum, tagDir := download("direct", mod)
+		proxySum, proxyDir := download("file://"+filepath.ToSlash(out), mod)
+		if tagSum != proxySum {
+			t.Errorf("%s: the go command's zip of the tag has checksum %s, modproxy's %s\ntag:   %q\nproxy: %q",
+				mod, tagSum, proxySum, listFiles(t, tagDir), listFiles(t, proxyDir))
+		}
+	}
+}
+
+// listFiles lists the files under dir, slash-separated and relative to it.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

@@ -100,15 +100,24 @@ func (r *repo) moduleDirOf(f string) string {
 }
 
 // isVendored reports whether a module zip leaves out the file name (relative
-// to the module root) as part of a vendored package. This follows the go
-// command exactly, quirk included: under the module's top-level vendor
-// directory only files in its subdirectories are left out (vendor/modules.txt
-// stays); under any deeper vendor directory every file is.
+// to the module root) as part of a vendor directory. This follows what the
+// go command does when it zips a module from a tag (TestZipsHashLikeTheGoCommandsOwn
+// checks it): the files in the subdirectories of any vendor directory (the
+// vendored packages) are left out, and so is the top-level
+// vendor/modules.txt; other files directly in a vendor directory stay.
 func isVendored(name string) bool {
-	if rest, ok := strings.CutPrefix(name, "vendor/"); ok {
-		return strings.Contains(rest, "/")
+	if name == "vendor/modules.txt" {
+		return true
 	}
-	return strings.Contains(name, "/vendor/")
+	rest, ok := strings.CutPrefix(name, "vendor/")
+	if !ok {
+		i := strings.Index(name, "/vendor/")
+		if i < 0 {
+			return false
+		}
+		rest = name[i+len("/vendor/"):]
+	}
+	return strings.Contains(rest, "/")
 }
 
 // checkFileName returns an error if name (slash-separated, relative to the
