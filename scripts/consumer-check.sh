@@ -3,6 +3,7 @@
 # no replace directive, our modules fetched only as module zips.
 #
 #   scripts/consumer-check.sh [download|alone|consumer]...   (default: alone consumer)
+#   scripts/consumer-check.sh tidy DIR...
 #
 #   alone     each module builds by itself, the modules of ours it requires
 #             coming from a file module proxy that holds this work tree at the
@@ -19,6 +20,11 @@
 #             modules that the two checks above need (CI's "Go dependencies"
 #             step). The checks themselves need no network: run them with
 #             GOPROXY=off.
+#   tidy      runs go mod tidy in the modules in DIR... (which a plain go mod
+#             tidy cannot do: it ignores go.work, and the versions of ours
+#             that the go.mod files require may not be published yet), then
+#             drops our modules' lines from their go.sum (RELEASING.md says
+#             why).
 #
 # Our modules come only from the file proxy and are never looked up in the
 # checksum database. They pass through the machine's module cache, which is
@@ -50,15 +56,22 @@ trap 'forget_ours; rm -rf "$work"' EXIT
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(alone consumer)
+if [ "${steps[0]}" = tidy ]; then
+	tidy_dirs=("${steps[@]:1}")
+	steps=(tidy)
+	[ ${#tidy_dirs[@]} -gt 0 ] || { echo "tidy needs the directories of the modules to tidy" >&2; exit 2; }
+fi
 
+# modproxy is standard library only: it needs no workspace.
+modproxy() { GOWORK=off go run ./internal/modproxy "$@"; }
 # The published modules in release order: "level dir path" lines.
-go run ./internal/modproxy -order >"$work/order"
+modproxy -order >"$work/order"
 
 # ensure_proxy writes the file proxy once and sets version to the release
 # version it holds.
 ensure_proxy() {
 	if [ ! -d "$work/proxy" ]; then
-		go run ./internal/modproxy -out "$work/proxy" >"$work/published"
+		modproxy -out "$work/proxy" >"$work/published"
 	fi
 	version=$(awk 'NR == 1 {print $2}' "$work/published")
 }
@@ -128,9 +141,18 @@ consumer() {
 	(cd "$c" && as_published get "${mods[@]}" && as_published mod tidy && as_published build -o consumer . && ./consumer)
 }
 
+tidy() {
+	ensure_proxy
+	local dir
+	for dir in "${tidy_dirs[@]}"; do
+		(cd "$dir" && as_published mod tidy)
+		[ ! -f "$dir/go.sum" ] || sed -i '/^github\.com\/b4f9cdbb\//d' "$dir/go.sum"
+	done
+}
+
 for s in "${steps[@]}"; do
 	case $s in
-	download | alone | consumer) "$s" ;;
-	*) echo "unknown step $s: want download, alone or consumer" >&2; exit 2 ;;
+	download | alone | consumer | tidy) "$s" ;;
+	*) echo "unknown step $s: want download, alone, consumer or tidy DIR..." >&2; exit 2 ;;
 	esac
 done
