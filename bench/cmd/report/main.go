@@ -236,6 +236,52 @@ func peers(out io.Writer, t *table) {
 				w, best, dur(bestT), peerAllocs.v, name, dur(v.v), al.v, speed, 1/ratio, goal)
 		}
 	}
+	parts(out, t)
+}
+
+// parts prints session-sealed's Read against the floor request plus the
+// parts any encrypted-cookie Read must do (BenchmarkParts), when the input
+// has them.
+func parts(out io.Writer, t *table) {
+	read, ok := t.get("sec/op", "Read/session-sealed")
+	floor, okFloor := t.get("sec/op", "Read/floor")
+	if !ok || !okFloor {
+		return
+	}
+	rows := []struct{ name, what string }{
+		{"Parts/base64", "base64url decode of the cookie"},
+		{"Parts/aead-open", "one AES-256-GCM open"},
+		{"Parts/json-decode", "encoding/json decode of the session (Data)"},
+	}
+	sum := floor.v
+	for _, r := range rows {
+		v, ok := t.get("sec/op", r.name)
+		if !ok {
+			return
+		}
+		sum += v.v
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "What a cookie Read cannot avoid (BenchmarkParts, same run; each part at its cheapest, buffers reused):")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| part | time/op | allocs/op | input |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|")
+	floorAllocs, _ := t.get("allocs/op", "Read/floor")
+	fmt.Fprintf(out, "| floor request (Read/floor: harness, no session) | %s%s | %.0f | |\n", dur(floor.v), ci(floor), floorAllocs.v)
+	for _, r := range rows {
+		v, _ := t.get("sec/op", r.name)
+		al, _ := t.get("allocs/op", r.name)
+		in := ""
+		if b, ok := t.get("input-B", r.name); ok {
+			in = fmt.Sprintf("%.0f B", b.v)
+		}
+		fmt.Fprintf(out, "| %s | %s%s | %.0f | %s |\n", r.what, dur(v.v), ci(v), al.v, in)
+	}
+	readAllocs, _ := t.get("allocs/op", "Read/session-sealed")
+	fmt.Fprintf(out, "| **sum** | %s | | |\n", dur(sum))
+	fmt.Fprintf(out, "| session-sealed Read | %s%s | %.0f | |\n", dur(read.v), ci(read), readAllocs.v)
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "cookie Read / (floor + base64 + AEAD open + JSON decode) = %s / %s = **%.2f×**\n", dur(read.v), dur(sum), read.v/sum)
 }
 
 // core prints the core module's benchmarks with the goals of issue 2.
