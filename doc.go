@@ -35,10 +35,10 @@
 //
 // Commit writes nothing when the session did not change. Call
 // Storage.Regenerate at login and at every change of privilege (it gives
-// the session a new ID), and Storage.Destroy at logout. When two requests of
-// one session commit at the same time, the later one reads the newer data
-// and applies its own Update functions again, so no change is lost and no
-// request fails.
+// the session a new ID), and Storage.Destroy at logout. With server-side
+// storage, when two requests of one session commit at the same time, the
+// later one reads the newer data and applies its own Update functions
+// again, so no change is lost and no request fails.
 //
 // # Choosing a storage
 //

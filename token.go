@@ -15,7 +15,7 @@ import (
 //
 // A request that carries the token header is served from the token alone;
 // its cookies are not looked at. A session starts carrying a token when it
-// was loaded from one, or when the handler calls Session.UseToken (at an
+// was loaded from one, or when the handler calls Storage.UseToken (at an
 // API login, say). Commit then sets ResponseHeader to the new token
 // whenever a cookie would have been set, and Destroy sets it empty, which
 // tells the client to forget its token. Tokens are not sent by browsers on
