@@ -14,23 +14,21 @@ import (
 	"github.com/b4f9cdbb/session/store"
 )
 
-// maintenance returns s as a store.Maintenance, which every store of this
-// project is.
-func maintenance(s *openedStore) (store.Maintenance, error) {
-	m, ok := s.Store.(store.Maintenance)
-	if !ok {
-		return nil, fmt.Errorf("the %s store has no maintenance operations (store.Maintenance)", s.name)
-	}
-	return m, nil
+// maintenanceCommand runs fn on the store's maintenance operations;
+// flags registers the command's own flags, if any.
+func maintenanceCommand(e *env, args []string, flags func(*flag.FlagSet), fn func(e *env, s *openedStore, m store.Maintenance) error) error {
+	return storeCommand(e, args, flags, func(e *env, s *openedStore, _ []string) error {
+		m, err := capability[store.Maintenance](s, "store.Maintenance")
+		if err != nil {
+			return err
+		}
+		return fn(e, s, m)
+	})
 }
 
 // count prints the number of live sessions, alone, for scripts.
 func count(e *env, args []string) error {
-	return storeCommand(e, args, nil, func(e *env, s *openedStore, _ []string) error {
-		m, err := maintenance(s)
-		if err != nil {
-			return err
-		}
+	return maintenanceCommand(e, args, nil, func(e *env, s *openedStore, m store.Maintenance) error {
 		n, err := m.Count(e.ctx)
 		if err != nil {
 			return fmt.Errorf("counting the sessions in %s: %w", s, err)
@@ -42,11 +40,7 @@ func count(e *env, args []string) error {
 
 // purge deletes the expired records now and prints how many.
 func purge(e *env, args []string) error {
-	return storeCommand(e, args, nil, func(e *env, s *openedStore, _ []string) error {
-		m, err := maintenance(s)
-		if err != nil {
-			return err
-		}
+	return maintenanceCommand(e, args, nil, func(e *env, s *openedStore, m store.Maintenance) error {
 		if native, ok := s.Store.(interface{ ExpiresNatively() bool }); ok && native.ExpiresNatively() {
 			fmt.Fprintf(e.stdout, "deleted 0 expired records: the %s store expires records by itself (TTL), so there is never one to delete\n", s.name)
 			return nil
@@ -67,11 +61,7 @@ func revokeAll(e *env, args []string) error {
 	flags := func(fs *flag.FlagSet) {
 		fs.BoolVar(&yes, "yes", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	}
-	return storeCommand(e, args, flags, func(e *env, s *openedStore, _ []string) error {
-		m, err := maintenance(s)
-		if err != nil {
-			return err
-		}
+	return maintenanceCommand(e, args, flags, func(e *env, s *openedStore, m store.Maintenance) error {
 		if !yes {
 			if err := confirm(e, s, m); err != nil {
 				return err

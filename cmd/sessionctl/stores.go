@@ -140,13 +140,13 @@ func openBackend(ctx context.Context, f storeFlags, dsn string) (*openedStore, e
 	case "sqlite":
 		// New checks the options without touching the database; Open's
 		// errors are then about the file.
-		if _, err := sqlitestore.New(new(sql.DB), sqliteOptions(f)...); err != nil {
+		if _, err := sqlitestore.New(new(sql.DB), sqlOptions(f, sqlitestore.WithJanitorInterval, sqlitestore.WithTable)...); err != nil {
 			return nil, usageErrorf("%v", err)
 		}
 		if err := mustExist(dsn, false); err != nil {
 			return nil, err
 		}
-		s, err := sqlitestore.Open(dsn, sqliteOptions(f)...)
+		s, err := sqlitestore.Open(dsn, sqlOptions(f, sqlitestore.WithJanitorInterval, sqlitestore.WithTable)...)
 		if err != nil {
 			return nil, fmt.Errorf("opening the sqlite store in %s: %w", dsn, err)
 		}
@@ -180,7 +180,7 @@ func openBackend(ctx context.Context, f storeFlags, dsn string) (*openedStore, e
 		if err != nil {
 			return nil, fmt.Errorf("connecting to postgres: %w", err)
 		}
-		s, err := pgstore.New(pool, pgOptions(f)...)
+		s, err := pgstore.New(pool, sqlOptions(f, pgstore.WithJanitorInterval, pgstore.WithTable)...)
 		if err != nil {
 			pool.Close()
 			return nil, usageErrorf("%v", err)
@@ -197,7 +197,7 @@ func openBackend(ctx context.Context, f storeFlags, dsn string) (*openedStore, e
 			return nil, usageErrorf("-dsn for mysql: %v", err)
 		}
 		db := sql.OpenDB(conn)
-		s, err := mysqlstore.New(db, mysqlOptions(f)...)
+		s, err := mysqlstore.New(db, sqlOptions(f, mysqlstore.WithJanitorInterval, mysqlstore.WithTable)...)
 		if err != nil {
 			db.Close()
 			return nil, usageErrorf("%v", err)
@@ -229,28 +229,12 @@ func mustExist(path string, dir bool) error {
 	return nil
 }
 
-// The options of the SQL stores: no janitor, and the -table.
-
-func sqliteOptions(f storeFlags) []sqlitestore.Option {
-	opts := []sqlitestore.Option{sqlitestore.WithJanitorInterval(0)}
+// sqlOptions returns a SQL store's options: no janitor, and the -table.
+// The three stores' Option types differ, hence the constructors.
+func sqlOptions[O any](f storeFlags, janitor func(time.Duration) O, table func(string) O) []O {
+	opts := []O{janitor(0)}
 	if f.table != "" {
-		opts = append(opts, sqlitestore.WithTable(f.table))
-	}
-	return opts
-}
-
-func pgOptions(f storeFlags) []pgstore.Option {
-	opts := []pgstore.Option{pgstore.WithJanitorInterval(0)}
-	if f.table != "" {
-		opts = append(opts, pgstore.WithTable(f.table))
-	}
-	return opts
-}
-
-func mysqlOptions(f storeFlags) []mysqlstore.Option {
-	opts := []mysqlstore.Option{mysqlstore.WithJanitorInterval(0)}
-	if f.table != "" {
-		opts = append(opts, mysqlstore.WithTable(f.table))
+		opts = append(opts, table(f.table))
 	}
 	return opts
 }
@@ -287,4 +271,14 @@ func storeCommand(e *env, args []string, more func(*flag.FlagSet), fn func(e *en
 	ec := *e
 	ec.ctx = ctx
 	return fn(&ec, s, pos)
+}
+
+// capability returns s as the optional store interface C, which every
+// store of this project implements; what names C for the error.
+func capability[C any](s *openedStore, what string) (C, error) {
+	c, ok := s.Store.(C)
+	if !ok {
+		return c, fmt.Errorf("%s does not implement %s", s, what)
+	}
+	return c, nil
 }

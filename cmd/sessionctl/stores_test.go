@@ -99,18 +99,8 @@ func postgresCase(t *testing.T) storeCase {
 	}
 	table := unique("sessionctl_")
 	s, err := pgstore.New(pool, pgstore.WithTable(table), pgstore.WithJanitorInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+s.Table())
-		pool.Close()
-	})
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return storeCase{[]string{"-store", "postgres", "-dsn", dsn, "-table", table}, s}
+	exec := func(q string) error { _, err := pool.Exec(context.Background(), q); return err }
+	return privateTable(t, "postgres", dsn, table, s, err, exec, pool.Close)
 }
 
 func mysqlCase(t *testing.T) storeCase {
@@ -121,18 +111,36 @@ func mysqlCase(t *testing.T) storeCase {
 	}
 	table := unique("sessionctl_")
 	s, err := mysqlstore.New(db, mysqlstore.WithTable(table), mysqlstore.WithJanitorInterval(0))
+	exec := func(q string) error { _, err := db.Exec(q); return err }
+	return privateTable(t, "mysql", dsn, table, s, err, exec, func() { db.Close() })
+}
+
+// sqlStore is what the SQL stores have in common.
+type sqlStore interface {
+	store.Store
+	Migrate(context.Context) error
+	Table() string
+	Close() error
+}
+
+// privateTable creates the store's table, which the test drops when it
+// ends, and returns the case; s and err are New's results.
+func privateTable(t *testing.T, name, dsn, table string, s sqlStore, err error, exec func(string) error, closeDB func()) storeCase {
 	if err != nil {
+		closeDB()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		s.Close()
-		db.Exec("DROP TABLE IF EXISTS " + s.Table())
-		db.Close()
+		if err := exec("DROP TABLE IF EXISTS " + s.Table()); err != nil {
+			t.Errorf("dropping the test table: %v", err)
+		}
+		closeDB()
 	})
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return storeCase{[]string{"-store", "mysql", "-dsn", dsn, "-table", table}, s}
+	return storeCase{[]string{"-store", name, "-dsn", dsn, "-table", table}, s}
 }
 
 // TestStoreCommands runs every store command against every store, on

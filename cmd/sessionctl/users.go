@@ -20,24 +20,20 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
-// userIndex returns s as a store.UserIndex, which every store of this
-// project is.
-func userIndex(s *openedStore) (store.UserIndex, error) {
-	ui, ok := s.Store.(store.UserIndex)
-	if !ok {
-		return nil, fmt.Errorf("the %s store keeps no index by user (store.UserIndex)", s.name)
-	}
-	return ui, nil
+// userCommand runs fn on the store's user index and the USER argument.
+func userCommand(e *env, args []string, fn func(e *env, s *openedStore, ui store.UserIndex, user string) error) error {
+	return storeCommand(e, args, nil, func(e *env, s *openedStore, args []string) error {
+		ui, err := capability[store.UserIndex](s, "store.UserIndex (sessions by user)")
+		if err != nil {
+			return err
+		}
+		return fn(e, s, ui, args[0])
+	}, "USER")
 }
 
 // listUser prints the live sessions of one user, oldest first.
 func listUser(e *env, args []string) error {
-	return storeCommand(e, args, nil, func(e *env, s *openedStore, args []string) error {
-		ui, err := userIndex(s)
-		if err != nil {
-			return err
-		}
-		user := args[0]
+	return userCommand(e, args, func(e *env, s *openedStore, ui store.UserIndex, user string) error {
 		infos, err := ui.ListUser(e.ctx, user)
 		if err != nil {
 			return fmt.Errorf("listing the sessions of %q in %s: %w", user, s, err)
@@ -53,22 +49,17 @@ func listUser(e *env, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Key, formatTime(in.Created), formatTime(in.Updated), formatTime(in.Expires))
 		}
 		return tw.Flush()
-	}, "USER")
+	})
 }
 
 // revokeUser ends every session of one user and prints how many.
 func revokeUser(e *env, args []string) error {
-	return storeCommand(e, args, nil, func(e *env, s *openedStore, args []string) error {
-		ui, err := userIndex(s)
-		if err != nil {
-			return err
-		}
-		user := args[0]
+	return userCommand(e, args, func(e *env, s *openedStore, ui store.UserIndex, user string) error {
 		n, err := ui.DeleteUser(e.ctx, user)
 		if err != nil {
 			return fmt.Errorf("revoking the sessions of %q in %s: %w (some may be revoked already; run it again)", user, s, err)
 		}
 		fmt.Fprintf(e.stdout, "revoked %d %s of user %q\n", n, plural(n, "session", "sessions"), user)
 		return nil
-	}, "USER")
+	})
 }
