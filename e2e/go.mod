@@ -1,6 +1,6 @@
 module github.com/b4f9cdbb/session/e2e
 
-go 1.25
+go 1.25.0
 
 require (
 	github.com/b4f9cdbb/session v0.1.0
