@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/b4f9cdbb/session/internal/storeflag"
 	"github.com/b4f9cdbb/session/memstore"
 )
 
@@ -79,7 +80,7 @@ func run(args []string, secretsEnv string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	secrets := splitSecrets(secretsEnv)
+	secrets := storeflag.SplitSecrets(secretsEnv)
 	if len(secrets) == 0 {
 		secrets = []string{randomSecret()}
 		log.Warn("SESSION_SECRETS is not set: using a random secret, so sessions end when the demo stops")
@@ -113,16 +114,6 @@ func run(args []string, secretsEnv string) error {
 		return err
 	}
 	return nil
-}
-
-func splitSecrets(env string) []string {
-	var out []string
-	for _, s := range strings.Split(env, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func randomSecret() string {

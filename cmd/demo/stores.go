@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/b4f9cdbb/session/filestore"
+	"github.com/b4f9cdbb/session/internal/storeflag"
 	"github.com/b4f9cdbb/session/memstore"
 	"github.com/b4f9cdbb/session/mysqlstore"
 	"github.com/b4f9cdbb/session/pgstore"
@@ -23,36 +24,8 @@ import (
 
 var storeNames = []string{"cookie", "memory", "file", "sqlite", "redis", "postgres", "mysql"}
 
-// defaultDSN is where each store keeps sessions when -dsn is not given:
-// the servers of a developer's machine, and local folders.
-func defaultDSN(name string) string {
-	switch name {
-	case "file":
-		// The user's own cache folder, never the shared temporary one,
-		// where another local user could create the folder first and
-		// rewrite every session in it. "" if there is none: openStore
-		// then asks for -dsn.
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		return filepath.Join(dir, "session-demo", "sessions")
-	case "sqlite":
-		// Like the file store's folder: never the shared temporary one.
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		return filepath.Join(dir, "session-demo", "sessions.sqlite")
-	case "redis":
-		return "redis://127.0.0.1:6379/0"
-	case "postgres":
-		return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	case "mysql":
-		return "root@tcp(127.0.0.1:3306)/test"
-	}
-	return ""
-}
+// defaultDSN is where each store keeps sessions when -dsn is not given.
+func defaultDSN(name string) string { return storeflag.DefaultDSN(name) }
 
 // openStore opens the server-side store the -store flag names, or returns
 // a nil store for cookie storage. The returned function closes the store

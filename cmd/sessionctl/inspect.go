@@ -16,6 +16,7 @@ import (
 
 	"github.com/b4f9cdbb/session"
 	"github.com/b4f9cdbb/session/codec"
+	"github.com/b4f9cdbb/session/internal/storeflag"
 	"github.com/b4f9cdbb/session/store"
 )
 
@@ -199,15 +200,7 @@ func readValue(e *env, arg, name string) (string, error) {
 
 // splitSecrets splits SESSION_SECRETS as the demo does: comma-separated,
 // spaces trimmed, empty entries skipped.
-func splitSecrets(env string) []string {
-	var out []string
-	for _, s := range strings.Split(env, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func splitSecrets(env string) []string { return storeflag.SplitSecrets(env) }
 
 // report writes inspect's findings, one labelled line each.
 type report struct {

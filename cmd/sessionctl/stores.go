@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/b4f9cdbb/session/filestore"
+	"github.com/b4f9cdbb/session/internal/storeflag"
 	"github.com/b4f9cdbb/session/mysqlstore"
 	"github.com/b4f9cdbb/session/pgstore"
 	"github.com/b4f9cdbb/session/redisstore"
@@ -37,25 +37,7 @@ const connectTimeout = 15 * time.Second
 
 // defaultDSN is the -dsn of each store when none is given: the demo's
 // defaults (cmd/demo), so that sessionctl finds the demo's sessions.
-func defaultDSN(name string) string {
-	switch name {
-	case "file":
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		return filepath.Join(dir, "session-demo", "sessions")
-	case "sqlite":
-		return filepath.Join(os.TempDir(), "session-demo.sqlite")
-	case "redis":
-		return "redis://127.0.0.1:6379/0"
-	case "postgres":
-		return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	case "mysql":
-		return "root@tcp(127.0.0.1:3306)/test"
-	}
-	return ""
-}
+func defaultDSN(name string) string { return storeflag.DefaultDSN(name) }
 
 // openedStore is a store opened from the flags, with what closes it.
 type openedStore struct {
