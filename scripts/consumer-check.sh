@@ -78,9 +78,11 @@ ensure_proxy() {
 
 # as_published runs a go command the way a consumer's machine would: our
 # modules from the file proxy only, everything else as usual, no workspace.
+# goindex=0: the go command takes a module cache directory for immutable and
+# remembers what packages it holds; ours change between runs.
 as_published() {
 	GOWORK=off GOFLAGS="$goflags -mod=mod -modcacherw" GOPROXY="file://$work/proxy,$fallback" \
-		GONOSUMDB=github.com/b4f9cdbb go "$@"
+		GONOSUMDB=github.com/b4f9cdbb GODEBUG="${GODEBUG:+$GODEBUG,}goindex=0" go "$@"
 }
 
 download() {
@@ -109,9 +111,10 @@ alone() {
 		[ ! -f "$dir/go.sum" ] || cp "$dir/go.sum" "$t/go.sum"
 		echo "alone: $path"
 		if ! (cd "$dir" && as_published build -modfile="$t/go.mod" ./...); then
+			echo "$dir does not build alone (a missing checksum means an untidy go.sum: scripts/consumer-check.sh tidy $dir)" >&2
 			failed=1
 		elif ! diff -u "$dir/go.mod" "$t/go.mod"; then
-			echo "$dir/go.mod lacks what the build above added; a consumer would miss it too: run go mod tidy there" >&2
+			echo "$dir/go.mod lacks what the build above added, and a consumer would miss it too: scripts/consumer-check.sh tidy $dir" >&2
 			failed=1
 		fi
 	done <"$work/order"
