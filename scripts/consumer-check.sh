@@ -141,7 +141,7 @@ consumer() {
 	local mods=()
 	for m in "" /redisstore /pgstore /mysqlstore /sqlitestore; do mods+=("github.com/b4f9cdbb/session$m@$version"); done
 	echo "consumer: go get ${mods[*]}"
-	(cd "$c" && as_published get "${mods[@]}" && as_published mod tidy && as_published build -o consumer . && ./consumer)
+	(cd "$c" && as_published get "${mods[@]}" && as_published mod tidy && as_published vet . && as_published build -o consumer . && ./consumer)
 }
 
 tidy() {

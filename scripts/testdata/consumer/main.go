@@ -24,6 +24,7 @@ import (
 	"github.com/b4f9cdbb/session/pgstore"
 	"github.com/b4f9cdbb/session/redisstore"
 	"github.com/b4f9cdbb/session/sqlitestore"
+	"github.com/b4f9cdbb/session/store"
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -37,8 +38,17 @@ var config = session.Config[data]{
 	Cookie: session.CookieOptions{Secrets: []string{"consumer-check secret, 32 bytes or more, random enough"}},
 }
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "consumer")
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+
 	failed := 0
 	check := func(name string, sessions *session.Storage[data], err error) {
 		if err == nil {
@@ -55,17 +65,9 @@ func main() {
 	sessions, err := session.NewCookieStorage(config)
 	check("cookie", sessions, err)
 
-	mem := memstore.New()
-	defer mem.Close()
-	sessions, err = session.NewStorage(mem, config)
+	sessions, err = session.NewStorage(memstore.New(), config)
 	check("memstore", sessions, err)
 
-	dir, err := os.MkdirTemp("", "consumer")
-	if err != nil {
-		fmt.Println("FAIL:", err)
-		os.Exit(1)
-	}
-	defer os.RemoveAll(dir)
 	files, err := filestore.New(filepath.Join(dir, "sessions"))
 	if err == nil {
 		defer files.Close()
@@ -76,17 +78,12 @@ func main() {
 	lite, err := sqlitestore.Open(filepath.Join(dir, "sessions.db"))
 	if err == nil {
 		defer lite.Close()
-		if err = lite.Migrate(ctx); err == nil {
-			sessions, err = session.NewStorage(lite, config)
-		}
+		sessions, err = withTable(ctx, lite)
 	}
 	check("sqlitestore", sessions, err)
 
-	if addr := os.Getenv("SESSION_TEST_REDIS_ADDR"); addr == "" {
-		fmt.Println("skip redisstore: SESSION_TEST_REDIS_ADDR is not set")
-	} else {
+	if addr := getenv("SESSION_TEST_REDIS_ADDR", "redisstore"); addr != "" {
 		client := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
-		defer client.Close()
 		rs, err := redisstore.New(client, redisstore.WithPrefix("consumer-check:"))
 		if err == nil {
 			sessions, err = session.NewStorage(rs, config)
@@ -94,44 +91,56 @@ func main() {
 		check("redisstore", sessions, err)
 	}
 
-	if dsn := os.Getenv("SESSION_TEST_POSTGRES_DSN"); dsn == "" {
-		fmt.Println("skip pgstore: SESSION_TEST_POSTGRES_DSN is not set")
-	} else {
+	if dsn := getenv("SESSION_TEST_POSTGRES_DSN", "pgstore"); dsn != "" {
 		pool, err := pgxpool.New(ctx, dsn)
+		var pg *pgstore.Store
 		if err == nil {
-			defer pool.Close()
-			var pg *pgstore.Store
-			if pg, err = pgstore.New(pool); err == nil {
-				defer pg.Close()
-				if err = pg.Migrate(ctx); err == nil {
-					sessions, err = session.NewStorage(pg, config)
-				}
-			}
+			pg, err = pgstore.New(pool)
+		}
+		if err == nil {
+			sessions, err = withTable(ctx, pg)
 		}
 		check("pgstore", sessions, err)
 	}
 
-	if dsn := os.Getenv("SESSION_TEST_MYSQL_DSN"); dsn == "" {
-		fmt.Println("skip mysqlstore: SESSION_TEST_MYSQL_DSN is not set")
-	} else {
+	if dsn := getenv("SESSION_TEST_MYSQL_DSN", "mysqlstore"); dsn != "" {
 		db, err := sql.Open("mysql", dsn)
+		var my *mysqlstore.Store
 		if err == nil {
-			defer db.Close()
-			var my *mysqlstore.Store
-			if my, err = mysqlstore.New(db); err == nil {
-				defer my.Close()
-				if err = my.Migrate(ctx); err == nil {
-					sessions, err = session.NewStorage(my, config)
-				}
-			}
+			my, err = mysqlstore.New(db)
+		}
+		if err == nil {
+			sessions, err = withTable(ctx, my)
 		}
 		check("mysqlstore", sessions, err)
 	}
 
 	if failed > 0 {
 		fmt.Printf("%d storages failed\n", failed)
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// getenv returns the environment variable name, saying that the store is
+// skipped when it is unset.
+func getenv(name, store string) string {
+	v := os.Getenv(name)
+	if v == "" {
+		fmt.Printf("skip %s: %s is not set\n", store, name)
+	}
+	return v
+}
+
+// withTable creates the store's table and makes a storage on the store.
+func withTable(ctx context.Context, st interface {
+	store.Store
+	Migrate(context.Context) error
+}) (*session.Storage[data], error) {
+	if err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	return session.NewStorage(st, config)
 }
 
 // roundTrip commits a session in one request, reads it back in a second
