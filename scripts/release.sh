@@ -92,7 +92,9 @@ done
 
 if $apply; then
 	echo "== checks: the modules as published (internal/modproxy, scripts/consumer-check.sh)"
-	modproxy -version "$version" -out "$(mktemp -d)" >/dev/null
+	proxy=$(mktemp -d)
+	trap 'rm -rf "$proxy"' EXIT
+	modproxy -version "$version" -out "$proxy" >/dev/null
 	scripts/consumer-check.sh alone consumer
 	if [ ${#changed[@]} -gt 0 ]; then
 		mapfile -t changed < <(printf '%s\n' "${changed[@]}" | sort -u)
