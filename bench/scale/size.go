@@ -56,18 +56,18 @@ func openSized(name string, env bench.Env) (*session.Storage[sized], func() erro
 		cfg.Codec = c
 		fallthrough
 	case "sealed":
-		st, err := session.NewCookieStorage(cfg)
-		return st, func() error { return nil }, err
+		sessions, err := session.NewCookieStorage(cfg)
+		return sessions, func() error { return nil }, err
 	}
 	b, err := bench.OpenBackend(name, env, bench.BackendConfig{})
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := session.NewStorage(b.Store, cfg)
+	sessions, err := session.NewStorage(b.Store, cfg)
 	if err != nil {
 		return nil, nil, errors.Join(err, b.Close())
 	}
-	return st, b.Close, nil
+	return sessions, b.Close, nil
 }
 
 // newSession commits a new session holding d and returns the request a
