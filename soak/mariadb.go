@@ -20,7 +20,7 @@ import (
 // passwordless root on loopback and a database named soak.
 type mariaDB struct {
 	server
-	dir, addr string
+	addr string
 }
 
 func newMariaDB(ctx context.Context) (*mariaDB, error) {
@@ -32,15 +32,11 @@ func newMariaDB(ctx context.Context) (*mariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := tempDir("mariadb")
+	dir, port, err := placeFor("mariadb")
 	if err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*mariaDB, error) { os.RemoveAll(dir); return nil, err }
-	port, err := freePort()
-	if err != nil {
-		return fail(err)
-	}
 	data := filepath.Join(dir, "data")
 	if err := command(ctx, nil, install, "--no-defaults", "--datadir="+data,
 		"--auth-root-authentication-method=normal", "--skip-test-db"); err != nil {
@@ -49,13 +45,16 @@ func newMariaDB(ctx context.Context) (*mariaDB, error) {
 	// The driver logs each connection the shutdown broke; the report
 	// has what the requests saw.
 	_ = mysql.SetLogger(log.New(io.Discard, "", 0))
-	m := &mariaDB{dir: dir, addr: "127.0.0.1:" + port}
+	m := &mariaDB{addr: "127.0.0.1:" + port}
 	args := []string{"--no-defaults", "--datadir=" + data, "--port=" + port, "--socket=" + filepath.Join(dir, "s"),
 		"--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=32M"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
 	}
-	m.server = server{name: "mariadbd", bin: bin, args: args, log: filepath.Join(dir, "server.log"), ready: m.ping}
+	m.server = server{name: "mariadbd", bin: bin, args: args, dir: dir, ready: m.ping,
+		// mariadb-admin shutdown's normal shutdown; a kill, from which
+		// InnoDB recovers with its redo log at the next start.
+		stopSig: syscall.SIGTERM, crashSig: syscall.SIGKILL}
 	if err := m.run(ctx); err != nil {
 		return fail(err)
 	}
@@ -76,17 +75,6 @@ func (m *mariaDB) ping(ctx context.Context) error {
 	return err
 }
 
-// stop is mariadb-admin shutdown (SIGTERM: a normal shutdown), or SIGKILL
-// for a crash (InnoDB recovers from its redo log at the next start).
-func (m *mariaDB) stop(_ context.Context, crash bool) error {
-	if crash {
-		return m.signal(syscall.SIGKILL)
-	}
-	return m.signal(syscall.SIGTERM)
-}
-
-func (m *mariaDB) start(ctx context.Context) error { return m.run(ctx) }
-
 // open gives each application instance its own database/sql pool and
 // creates the table.
 func (m *mariaDB) open(ctx context.Context) (store.Store, func(), error) {
@@ -96,20 +84,5 @@ func (m *mariaDB) open(ctx context.Context) (store.Store, func(), error) {
 	}
 	db.SetMaxOpenConns(8)
 	st, err := mysqlstore.New(db)
-	if err == nil {
-		err = st.Migrate(ctx)
-	}
-	if err != nil {
-		if st != nil {
-			st.Close()
-		}
-		db.Close()
-		return nil, nil, err
-	}
-	return st, func() { st.Close(); db.Close() }, nil
-}
-
-func (m *mariaDB) close() {
-	_ = m.signal(syscall.SIGTERM)
-	os.RemoveAll(m.dir)
+	return migrated(ctx, st, err, func() { db.Close() })
 }

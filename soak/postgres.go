@@ -21,7 +21,7 @@ import (
 // postgres user when the soak runs as root (PostgreSQL refuses root).
 type pgServer struct {
 	server
-	dir, dsn string
+	dsn string
 }
 
 func newPostgres(ctx context.Context) (*pgServer, error) {
@@ -33,15 +33,11 @@ func newPostgres(ctx context.Context) (*pgServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := tempDir("postgres")
+	dir, port, err := placeFor("postgres")
 	if err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*pgServer, error) { os.RemoveAll(dir); return nil, err }
-	port, err := freePort()
-	if err != nil {
-		return fail(err)
-	}
 	// The cluster and its socket live in a folder the server's user owns.
 	home := filepath.Join(dir, "pg")
 	if err := owned(home, as); err != nil {
@@ -52,15 +48,20 @@ func newPostgres(ctx context.Context) (*pgServer, error) {
 		"-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return fail(err)
 	}
-	p := &pgServer{dir: dir, dsn: fmt.Sprintf("postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable&connect_timeout=2", port)}
+	p := &pgServer{dsn: fmt.Sprintf("postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable&connect_timeout=2", port)}
 	p.server = server{
 		name: "postgres",
 		bin:  filepath.Join(bin, "postgres"),
 		args: []string{"-D", data, "-p", port, "-k", home, "-c", "listen_addresses=127.0.0.1",
 			"-c", "max_connections=50", "-c", "shared_buffers=16MB", "-c", "fsync=on"},
-		log:   filepath.Join(dir, "server.log"),
+		dir:   dir,
 		as:    as,
 		ready: p.ping,
+		// pg_ctl stop's fast mode (roll back and disconnect every
+		// session, then a clean shutdown), and its immediate mode (no
+		// shutdown checkpoint: crash recovery at the next start).
+		stopSig:  syscall.SIGINT,
+		crashSig: syscall.SIGQUIT,
 	}
 	if err := p.run(ctx); err != nil {
 		return fail(err)
@@ -102,18 +103,6 @@ func (p *pgServer) ping(ctx context.Context) error {
 	return err
 }
 
-// stop is pg_ctl stop's fast mode (SIGINT: roll back and disconnect every
-// session, then a clean shutdown), or its immediate mode for a crash
-// (SIGQUIT: no shutdown checkpoint, crash recovery at the next start).
-func (p *pgServer) stop(_ context.Context, crash bool) error {
-	if crash {
-		return p.signal(syscall.SIGQUIT)
-	}
-	return p.signal(syscall.SIGINT)
-}
-
-func (p *pgServer) start(ctx context.Context) error { return p.run(ctx) }
-
 // open gives each application instance its own pool and creates the table.
 func (p *pgServer) open(ctx context.Context) (store.Store, func(), error) {
 	pool, err := pgxpool.New(ctx, p.dsn+"&pool_max_conns=8")
@@ -121,20 +110,5 @@ func (p *pgServer) open(ctx context.Context) (store.Store, func(), error) {
 		return nil, nil, err
 	}
 	st, err := pgstore.New(pool)
-	if err == nil {
-		err = st.Migrate(ctx)
-	}
-	if err != nil {
-		if st != nil {
-			st.Close()
-		}
-		pool.Close()
-		return nil, nil, err
-	}
-	return st, func() { st.Close(); pool.Close() }, nil
-}
-
-func (p *pgServer) close() {
-	_ = p.signal(syscall.SIGINT)
-	os.RemoveAll(p.dir)
+	return migrated(ctx, st, err, pool.Close)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/b4f9cdbb/session/store"
 )
 
 // server is a throw-away database server run as a child process: started,
@@ -21,16 +23,40 @@ type server struct {
 	name  string   // as people call it, for messages
 	bin   string   // the server's binary
 	args  []string // its arguments
-	log   string   // file its output goes to
+	dir   string   // its temporary directory, removed by close
 	as    *syscall.Credential
 	ready func(context.Context) error // succeeds once it accepts work
-	cmd   *exec.Cmd
-	exit  chan error // the running process's Wait result
+	// stopSig asks for a clean shutdown, crashSig for an abrupt one.
+	stopSig, crashSig os.Signal
+
+	cmd  *exec.Cmd
+	exit chan error // the running process's Wait result
 }
+
+// stop shuts the server down, cleanly or (crash) abruptly, and waits for
+// it to exit.
+func (s *server) stop(_ context.Context, crash bool) error {
+	if crash {
+		return s.signal(s.crashSig)
+	}
+	return s.signal(s.stopSig)
+}
+
+// start runs the server again on the same port and data.
+func (s *server) start(ctx context.Context) error { return s.run(ctx) }
+
+// close stops the server and removes its directory.
+func (s *server) close() {
+	_ = s.signal(s.stopSig)
+	os.RemoveAll(s.dir)
+}
+
+// logFile is where the server's output goes.
+func (s *server) logFile() string { return filepath.Join(s.dir, "server.log") }
 
 // run starts the process and waits until ready succeeds (60 s at most).
 func (s *server) run(ctx context.Context) error {
-	out, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	out, err := os.OpenFile(s.logFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -54,9 +80,9 @@ func (s *server) run(ctx context.Context) error {
 		select {
 		case werr := <-s.exit:
 			s.exit <- werr
-			return fmt.Errorf("%s exited while starting (%v); its log %s ends: %s", s.name, werr, s.log, tail(s.log))
+			return fmt.Errorf("%s exited while starting (%v); its log %s ends: %s", s.name, werr, s.logFile(), tail(s.logFile()))
 		case <-ctx.Done():
-			return fmt.Errorf("%s did not accept connections within 60 s: %w; its log %s ends: %s", s.name, err, s.log, tail(s.log))
+			return fmt.Errorf("%s did not accept connections within 60 s: %w; its log %s ends: %s", s.name, err, s.logFile(), tail(s.logFile()))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -82,6 +108,28 @@ func (s *server) signal(sig os.Signal) error {
 	}
 }
 
+// migrated finishes opening a SQL store made by New with err: it creates
+// the table, and on any failure closes what was opened.
+func migrated(ctx context.Context, st sqlStore, err error, closeDB func()) (store.Store, func(), error) {
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		closeDB()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); closeDB() }, nil
+}
+
+// sqlStore is what pgstore and mysqlstore stores have in common.
+type sqlStore interface {
+	store.Store
+	Migrate(context.Context) error
+	Close() error
+}
+
 // freePort returns a loopback TCP port that nothing listens on now.
 func freePort() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,14 +141,22 @@ func freePort() (string, error) {
 	return port, err
 }
 
-// tempDir makes a directory for a server's files that other users may
-// enter (PostgreSQL runs as another user than the soak when that is root).
-func tempDir(name string) (string, error) {
-	dir, err := os.MkdirTemp("", "soak-"+name+"-")
+// placeFor makes a temporary directory for a server's files, which other
+// users may enter (PostgreSQL runs as another user than the soak when that
+// is root), and picks a free loopback port for it.
+func placeFor(name string) (dir, port string, err error) {
+	dir, err = os.MkdirTemp("", "soak-"+name+"-")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return dir, os.Chmod(dir, 0o755)
+	if err = os.Chmod(dir, 0o755); err == nil {
+		port, err = freePort()
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	return dir, port, nil
 }
 
 // command runs a setup command to its end, with its output in the error.

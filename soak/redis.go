@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -21,7 +20,7 @@ import (
 // fsynced append-only file, so that its data survives a stop (and a crash).
 type redisServer struct {
 	server
-	dir, addr string
+	addr string
 }
 
 func newRedis(ctx context.Context) (*redisServer, error) {
@@ -29,25 +28,22 @@ func newRedis(ctx context.Context) (*redisServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := tempDir("redis")
+	dir, port, err := placeFor("redis")
 	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	// go-redis logs every failed dial of an outage; the report has them.
 	redis.SetLogger(quiet{})
-	r := &redisServer{dir: dir, addr: net.JoinHostPort("127.0.0.1", port)}
+	r := &redisServer{addr: net.JoinHostPort("127.0.0.1", port)}
 	r.server = server{
 		name: "redis-server",
 		bin:  bin,
 		args: []string{"--port", port, "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always",
 			"--dir", dir, "--save", "", "--daemonize", "no"},
-		log:   filepath.Join(dir, "server.log"),
-		ready: r.ping,
+		dir:      dir,
+		ready:    r.ping,
+		stopSig:  syscall.SIGTERM, // SHUTDOWN: the append-only file is flushed
+		crashSig: syscall.SIGKILL,
 	}
 	if err := r.run(ctx); err != nil {
 		os.RemoveAll(dir)
@@ -79,15 +75,6 @@ func (r *redisServer) ping(ctx context.Context) error {
 	return nil
 }
 
-func (r *redisServer) stop(_ context.Context, crash bool) error {
-	if crash {
-		return r.signal(syscall.SIGKILL)
-	}
-	return r.signal(syscall.SIGTERM)
-}
-
-func (r *redisServer) start(ctx context.Context) error { return r.run(ctx) }
-
 // open gives each application instance its own client, configured as the
 // redisstore documentation asks (context deadlines bound network waits).
 func (r *redisServer) open(context.Context) (store.Store, func(), error) {
@@ -102,11 +89,6 @@ func (r *redisServer) open(context.Context) (store.Store, func(), error) {
 		return nil, nil, err
 	}
 	return st, func() { client.Close() }, nil
-}
-
-func (r *redisServer) close() {
-	_ = r.signal(syscall.SIGTERM)
-	os.RemoveAll(r.dir)
 }
 
 // quiet is a go-redis logger that drops everything.
