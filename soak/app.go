@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/b4f9cdbb/session"
@@ -31,10 +32,30 @@ type app struct {
 	opTimeout time.Duration // bounds the store calls of one request
 }
 
+// races counts the commits that lost a race to another request of their
+// session and wrote again, re-applying their change to the newer record.
+type races struct {
+	retried     atomic.Int64 // commits that needed more than one store write
+	maxAttempts atomic.Int64 // the most store writes one commit needed
+}
+
+func (r *races) observe(_ context.Context, e session.CommitEvent) {
+	if e.Attempts > 1 {
+		r.retried.Add(1)
+	}
+	for {
+		m := r.maxAttempts.Load()
+		if int64(e.Attempts) <= m || r.maxAttempts.CompareAndSwap(m, int64(e.Attempts)) {
+			return
+		}
+	}
+}
+
 // newApp builds an instance on st with the given cookie secret.
-func newApp(st store.Store, secret string, opTimeout time.Duration) (*app, error) {
+func newApp(st store.Store, secret string, opTimeout time.Duration, r *races) (*app, error) {
 	sessions, err := session.NewStorage(st, session.Config[Data]{
 		Cookie: session.CookieOptions{Secrets: []string{secret}, Insecure: true},
+		Hooks:  session.Hooks{Commit: r.observe},
 	})
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ type result struct {
 	finals    []int64 // per session: the counter read back at the end (-1: unread)
 	lost      []bool  // per session: found gone
 
+	retried     int64 // commits that lost a race and wrote again
+	maxAttempts int64 // the most store writes one commit needed
+
 	goroutinesBefore int // before anything was set up
 	goroutinesStart  int // after the set-up, before the load
 	goroutinesEnd    int // after the load, idle connections closed
@@ -146,6 +149,8 @@ func (r *result) String() string {
 	u := r.updates()
 	fmt.Fprintf(&b, "sessions: %d, lost %d; increments answered 2xx %d; lost updates %d; failed updates applied %d (%d with a failed commit or no answer)\n",
 		len(r.oks), r.sessionsLost(), u.ok, u.lost, u.applied, u.lostReplies)
+	fmt.Fprintf(&b, "commits that lost a race to another instance and re-applied their change: %d (at most %d store writes for one commit)\n",
+		r.retried, r.maxAttempts)
 	for i := range r.oks {
 		fmt.Fprintf(&b, "    session %d: 2xx %d, failed commits or no answer %d, final counter %d, lost %v\n",
 			i, r.oks[i], r.uncertain[i], r.finals[i], r.lost[i])

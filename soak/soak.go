@@ -71,6 +71,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var (
+		rc      races
 		urls    []string
 		servers []*appServer
 		closers []func()
@@ -89,7 +90,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 			return nil, fmt.Errorf("opening the %s store: %w", cfg.store, err)
 		}
 		closers = append(closers, closeStore)
-		a, err := newApp(st, hex.EncodeToString(secret), cfg.opTimeout)
+		a, err := newApp(st, hex.EncodeToString(secret), cfg.opTimeout, &rc)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +138,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		res.lost = append(res.lost, s.lost.Load())
 	}
 	res.tally = l.tally
+	res.retried, res.maxAttempts = rc.retried.Load(), rc.maxAttempts.Load()
 
 	l.client.CloseIdleConnections()
 	res.goroutinesEnd = goroutinesDownTo(res.goroutinesStart)
