@@ -86,16 +86,19 @@ func (l *load) run(ctx context.Context, clients int, rate float64) {
 	wg.Wait()
 }
 
-// drive is one client: a request every interval (from a random phase, not
-// catching up when it falls behind) until ctx ends. A request in flight is
-// never cancelled, so that its outcome is always known.
+// drive is one client: a request every interval on average until ctx
+// ends, not catching up when it falls behind. Each gap is drawn between
+// half and one and a half intervals: clients with a fixed period would keep
+// their phases, and two clients of one session would then either always or
+// never overlap. A request in flight is never cancelled, so that its
+// outcome is always known.
 func (l *load) drive(ctx context.Context, i int, s *sharedSession, interval time.Duration) {
 	next := time.Now().Add(rand.N(interval + 1))
 	for k := i; ; k++ {
 		if !sleep(ctx, time.Until(next)) {
 			return
 		}
-		next = next.Add(interval)
+		next = next.Add(interval/2 + rand.N(interval+1))
 		if now := time.Now(); next.Before(now) {
 			next = now
 		}
