@@ -78,6 +78,7 @@ type harness struct {
 	server   trace.Tracer // starts the requests' spans, like an HTTP middleware
 	backend  *flakyStore
 	sessions *session.Storage[cart]
+	other    *session.Storage[cart] // a second instance on the same store
 	cookie   *http.Cookie
 	secrets  []string // values no telemetry may contain
 }
@@ -97,12 +98,15 @@ func newHarness(t *testing.T, opts ...otelsession.Option) *harness {
 	}
 	h.backend = &flakyStore{Store: memstore.New()}
 	t.Cleanup(func() { _ = h.backend.Close() })
-	h.sessions, err = session.NewStorage[cart](h.backend, session.Config[cart]{
+	cfg := session.Config[cart]{
 		Cookie: session.CookieOptions{Secrets: []string{testSecret}},
 		UserID: func(c cart) string { return c.User },
 		Hooks:  hooks,
-	})
-	if err != nil {
+	}
+	if h.sessions, err = session.NewStorage[cart](h.backend, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if h.other, err = session.NewStorage[cart](h.backend, cfg); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -112,6 +116,7 @@ func newHarness(t *testing.T, opts ...otelsession.Option) *harness {
 // cookie.
 type request struct {
 	h    *harness
+	st   *session.Storage[cart] // the instance that serves it
 	ctx  context.Context
 	span trace.Span
 	r    *http.Request
@@ -123,12 +128,12 @@ func (h *harness) begin(name string) *request {
 	if h.cookie != nil {
 		r.AddCookie(h.cookie)
 	}
-	return &request{h: h, ctx: ctx, span: span, r: r}
+	return &request{h: h, st: h.sessions, ctx: ctx, span: span, r: r}
 }
 
 func (q *request) get() *session.Session[cart] {
 	q.h.t.Helper()
-	s, err := q.h.sessions.Get(q.r)
+	s, err := q.st.Get(q.r)
 	if err != nil {
 		q.h.t.Fatalf("%s: Get: %v", q.name(), err)
 	}
@@ -142,7 +147,7 @@ func (q *request) get() *session.Session[cart] {
 func (q *request) commit(s *session.Session[cart]) {
 	q.h.t.Helper()
 	w := httptest.NewRecorder()
-	if err := q.h.sessions.Commit(q.ctx, w, s); err != nil {
+	if err := q.st.Commit(q.ctx, w, s); err != nil {
 		q.h.t.Fatalf("%s: Commit: %v", q.name(), err)
 	}
 	for _, c := range w.Result().Cookies() {
@@ -176,9 +181,10 @@ func TestHooksRecordRequests(t *testing.T) {
 	q.commit(s)
 	q.end()
 
-	// Two requests of the session at once: the second commit loses the
-	// race and is re-applied.
+	// Two requests of the session at once on two instances: the second
+	// commit loses the race in the store and is re-applied.
 	a, c := h.begin("conflict-a"), h.begin("conflict-c")
+	c.st = h.other
 	sa, sc := a.get(), c.get()
 	sa.Update(func(c *cart) { c.Items++ })
 	sc.Update(func(c *cart) { c.Items += 10 })
