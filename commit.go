@@ -104,17 +104,15 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, 
 		s.created = now
 	}
 	if st.store == nil {
-		expires := st.deadline(s.created, now)
-		data, err := st.cfg.Serializer.Marshal(s.data)
-		if err != nil {
-			return commitResult{}, fmt.Errorf("session: encoding the session data: %w", err)
-		}
-		p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: expires, Persistent: s.persistent}
-		v, err := st.encode(s, &p, now, expires)
+		p, err := st.payload(s, now)
 		if err != nil {
 			return commitResult{}, err
 		}
-		committed(s, expires)
+		v, err := st.encode(s, &p, now, p.Expires)
+		if err != nil {
+			return commitResult{}, err
+		}
+		committed(s, p.Expires)
 		return commitResult{cookie: v, wrote: true, attempts: 1}, nil
 	}
 	// A persistent cookie is re-sent to slide its Max-Age; a token has none.
@@ -232,7 +230,7 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (r
 	stripe := &st.stripes[int(s.key[0])%len(st.stripes)]
 	stripe.mu.Lock()
 	defer stripe.mu.Unlock()
-	if last, ok := stripe.newer(s); ok && st.versioned != nil && !st.cfg.StrictConflicts {
+	if last, ok := stripe.newer(s.key, s.version); ok && st.versioned != nil && !st.cfg.StrictConflicts {
 		// This process committed the session since this request loaded
 		// it: the write below would only lose the race. Re-apply on what
 		// that commit wrote, with no store round trip to find it out.
@@ -286,13 +284,21 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (r
 	}
 }
 
-// record encodes s as the store record to write at now.
-func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error) {
+// payload encodes s's data as committed at now, with its new expiry.
+func (st *Storage[T]) payload(s *Session[T], now time.Time) (codec.Payload, error) {
 	data, err := st.cfg.Serializer.Marshal(s.data)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("session: encoding the session data: %w", err)
+		return codec.Payload{}, fmt.Errorf("session: encoding the session data: %w", err)
 	}
-	p := codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: st.deadline(s.created, now), Persistent: s.persistent}
+	return codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: st.deadline(s.created, now), Persistent: s.persistent}, nil
+}
+
+// record encodes s as the store record to write at now.
+func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error) {
+	p, err := st.payload(s, now)
+	if err != nil {
+		return store.Record{}, err
+	}
 	rec := store.Record{
 		Data:    codec.AppendPayload(make([]byte, 0, codec.PayloadSize(&p)), &p),
 		Created: s.created,
@@ -449,10 +455,9 @@ type commitStripe struct {
 	hasLast bool
 }
 
-// newer returns the record this process last wrote for s's session if it
-// is newer than the version s loaded. The caller holds mu.
-func (c *commitStripe) newer(s interface{ loadedVersion() (store.Key, uint64) }) (store.Record, bool) {
-	key, version := s.loadedVersion()
+// newer returns the record this process last wrote under key if it is
+// newer than version, the one the request loaded. The caller holds mu.
+func (c *commitStripe) newer(key store.Key, version uint64) (store.Record, bool) {
 	if !c.hasLast || c.key != key || c.last.Version <= version {
 		return store.Record{}, false
 	}

@@ -165,10 +165,6 @@ func (s *Session[T]) SetPersistent(on bool) {
 	}
 }
 
-// loadedVersion returns the session's store key and the record version
-// this request holds.
-func (s *Session[T]) loadedVersion() (Key, uint64) { return s.key, s.version }
-
 // LoadError says why the request's cookie did not yield a session (nil if
 // it did or there was none): it wraps ErrCookieInvalid, ErrExpired,
 // ErrNotFound, ErrDuplicateCookie or ErrCorrupt. It is for logs and
