@@ -3,7 +3,6 @@ package session
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -30,6 +29,14 @@ import (
 // flash and SetPersistent changes are made again. A session destroyed or
 // revoked meanwhile stays destroyed: Commit returns ErrSessionDestroyed.
 // Config.StrictConflicts returns ErrConflict instead of re-applying.
+//
+// When the store's reply is lost (the connection breaks after the server
+// applied the write, or the driver sends the write twice), Commit reads the
+// record back: each record carries the IDs of the commits that wrote it, so
+// a write the store holds is reported as a success and never applied a
+// second time, and one it never got is sent again. If the store cannot be
+// read within about a third of a second, Commit returns the store's error;
+// the changes may then have been saved or not.
 //
 // On error nothing is set on w. Errors: ErrCookieTooLarge,
 // ErrSessionDestroyed, ErrConflict, or a store or context error; any of
@@ -188,6 +195,10 @@ func (st *Storage[T]) encodeCookie(p *codec.Payload, now, expires time.Time) (st
 	return string(buf), nil
 }
 
+// errCommittedFirst is the error of a commit that lost a race under
+// Config.StrictConflicts.
+var errCommittedFirst = fmt.Errorf("session: another request committed this session first: %w", store.ErrConflict)
+
 // maxCommitAttempts bounds how often one commit re-reads the record and
 // re-applies its changes after losing a race. Each lost race means another
 // request's commit succeeded, so the bound is only reached under a storm of
@@ -205,35 +216,31 @@ type saved struct {
 // (under a fresh ID), Update (or CompareAndUpdate, re-applying this
 // request's changes after a lost race) otherwise. It returns the record's
 // new expiry.
+//
+// Every write carries a fresh commit ID in the record (codec.Payload's
+// Commits), so that a write whose reply was lost can be recognised when the
+// record is read back: see settle.
 func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (res saved, err error) {
-	rec, err := st.record(s, now)
+	commit := newCommitID()
+	rec, err := st.record(s, now, commit)
 	if err != nil {
 		return res, err
 	}
 	if !s.hasRecord {
-		for res.attempts = 1; ; res.attempts++ {
-			id, key := newID()
-			err := st.create(ctx, key, rec)
-			if errors.Is(err, store.ErrExists) && res.attempts < 3 {
-				continue // astronomically unlikely with 256-bit IDs
-			}
-			if err != nil {
-				return res, fmt.Errorf("session: creating the session in the store: %w", err)
-			}
-			s.id, s.key, s.hasRecord, s.version = id, key, true, 1
-			res.expires = rec.Expires
-			return res, nil
-		}
+		return st.insert(ctx, s, rec, commit)
 	}
 	// Commits of one session from this process take turns; races with
 	// other instances are settled by the version check alone.
 	stripe := &st.stripes[int(s.key[0])%len(st.stripes)]
 	stripe.mu.Lock()
 	defer stripe.mu.Unlock()
-	if last, ok := stripe.newer(s.key, s.version); ok && st.versioned != nil && !st.cfg.StrictConflicts {
+	if last, ok := stripe.newer(s.key, s.version); ok && st.versioned != nil {
 		// This process committed the session since this request loaded
 		// it: the write below would only lose the race. Re-apply on what
 		// that commit wrote, with no store round trip to find it out.
+		if st.cfg.StrictConflicts {
+			return res, errCommittedFirst
+		}
 		if len(s.ops) == 0 {
 			res.expires = rec.Expires
 			return res, nil // a touch; the other commit just wrote
@@ -242,44 +249,81 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (r
 		if err := st.reapplyOn(s, last, now); err != nil {
 			return res, err
 		}
-		if rec, err = st.record(s, now); err != nil {
+		if rec, err = st.record(s, now, commit); err != nil {
 			return res, err
 		}
 	}
+	lost := 0 // writes whose reply was lost and that did not reach the store
 	for res.attempts = 1; ; res.attempts++ {
 		rec.Version = s.version // ignored by stores that are not Versioned
-		err = st.update(ctx, s.key, rec)
-		switch {
-		case err == nil:
-			s.version++
+		r := st.settle(ctx, s, s.key, rec, commit, st.update(ctx, s.key, rec))
+		switch r.outcome {
+		case written:
+			s.version, s.commits = r.rec.Version, r.commits
 			if st.versioned != nil {
-				stripe.remember(s.key, rec, s.version)
+				stripe.remember(s.key, r.rec)
 			}
-			res.expires = rec.Expires
+			res.expires = r.rec.Expires
 			return res, nil
-		case errors.Is(err, store.ErrNotFound):
+		case gone:
 			return res, ErrSessionDestroyed
-		case !errors.Is(err, store.ErrConflict):
-			return res, fmt.Errorf("session: updating the session in the store: %w", err)
+		case failed:
+			return res, fmt.Errorf("session: updating the session in the store: %w", r.err)
+		case unsent:
+			if lost++; lost > maxLostReplies {
+				return res, fmt.Errorf("session: updating the session in the store: %w", r.err)
+			}
+			continue
+		}
+		// superseded: another request committed the session first.
+		switch {
 		case st.cfg.StrictConflicts:
-			return res, fmt.Errorf("session: another request committed this session first: %w", err)
+			return res, errCommittedFirst
 		case len(s.ops) == 0:
 			// Only the idle timeout's slide or a re-issue under a new
 			// secret: the request that won has just done the same.
 			res.expires = rec.Expires
 			return res, nil
 		case res.attempts == maxCommitAttempts:
-			return res, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", res.attempts, err)
+			return res, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", res.attempts, store.ErrConflict)
 		}
 		if err := backoff(ctx, res.attempts); err != nil {
 			return res, err
 		}
 		res.reapplied = true
-		if err := st.reapply(ctx, s, now); err != nil {
+		if err := st.reapplyOn(s, r.rec, now); err != nil {
 			return res, err
 		}
-		if rec, err = st.record(s, now); err != nil {
+		if rec, err = st.record(s, now, commit); err != nil {
 			return res, err
+		}
+	}
+}
+
+// insert creates the record of a session that has none, under a fresh ID.
+func (st *Storage[T]) insert(ctx context.Context, s *Session[T], rec store.Record, commit uint64) (res saved, _ error) {
+	id, key := newID()
+	lost := 0
+	for res.attempts = 1; ; res.attempts++ {
+		r := st.settle(ctx, s, key, rec, commit, st.create(ctx, key, rec))
+		switch r.outcome {
+		case written:
+			s.id, s.key, s.hasRecord = id, key, true
+			s.version, s.commits = r.rec.Version, r.commits
+			res.expires = r.rec.Expires
+			return res, nil
+		case failed:
+			return res, fmt.Errorf("session: creating the session in the store: %w", r.err)
+		case unsent, gone: // gone: the record never arrived
+			if lost++; lost > maxLostReplies {
+				return res, fmt.Errorf("session: creating the session in the store: %w", r.err)
+			}
+		case superseded:
+			// The key is taken: astronomically unlikely with 256-bit IDs.
+			if res.attempts >= 3 {
+				return res, fmt.Errorf("session: creating the session in the store: %w", store.ErrExists)
+			}
+			id, key = newID()
 		}
 	}
 }
@@ -293,12 +337,14 @@ func (st *Storage[T]) payload(s *Session[T], now time.Time) (codec.Payload, erro
 	return codec.Payload{Data: data, Flash: s.flash, Created: s.created, Expires: st.deadline(s.created, now), Persistent: s.persistent}, nil
 }
 
-// record encodes s as the store record to write at now.
-func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error) {
+// record encodes s as the store record to write at now, by the commit
+// with ID commit.
+func (st *Storage[T]) record(s *Session[T], now time.Time, commit uint64) (store.Record, error) {
 	p, err := st.payload(s, now)
 	if err != nil {
 		return store.Record{}, err
 	}
+	p.Commits = withCommit(commit, s.commits)
 	rec := store.Record{
 		Data:    codec.AppendPayload(make([]byte, 0, codec.PayloadSize(&p)), &p),
 		Created: s.created,
@@ -309,19 +355,6 @@ func (st *Storage[T]) record(s *Session[T], now time.Time) (store.Record, error)
 		rec.UserID = st.cfg.UserID(s.data)
 	}
 	return rec, nil
-}
-
-// reapply reads the record another request just committed and redoes this
-// request's changes on it, so that the next attempt writes both.
-func (st *Storage[T]) reapply(ctx context.Context, s *Session[T], now time.Time) error {
-	rec, err := st.read(ctx, s.key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return ErrSessionDestroyed
-	case err != nil:
-		return fmt.Errorf("session: reading the session again after a conflicting commit: %w", err)
-	}
-	return st.reapplyOn(s, rec, now)
 }
 
 // reapplyOn redoes this request's changes on rec, the newer record of the
@@ -339,7 +372,7 @@ func (st *Storage[T]) reapplyOn(s *Session[T], rec store.Record, now time.Time) 
 		fresh.replay(&s.ops[i])
 	}
 	s.data, s.flash, s.persistent = fresh.data, fresh.flash, fresh.persistent
-	s.created, s.version = fresh.created, rec.Version
+	s.created, s.version, s.commits = fresh.created, rec.Version, p.Commits
 	if !rec.Created.IsZero() {
 		s.created = rec.Created
 	}
@@ -353,14 +386,10 @@ func backoff(ctx context.Context, attempt int) error {
 		return nil
 	}
 	d := time.Duration(rand.Int64N(int64(attempt) * int64(100*time.Microsecond)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("session: waiting to retry a conflicting commit: %w", ctx.Err())
+	if err := pause(ctx, d); err != nil {
+		return fmt.Errorf("session: waiting to retry a conflicting commit: %w", err)
 	}
+	return nil
 }
 
 // Destroy ends the session: it deletes the record (server-side storage) and
@@ -464,9 +493,8 @@ func (c *commitStripe) newer(key store.Key, version uint64) (store.Record, bool)
 	return c.last, true
 }
 
-// remember records that rec was written under key as version. The caller
-// holds mu.
-func (c *commitStripe) remember(key store.Key, rec store.Record, version uint64) {
-	rec.Version = version
+// remember records that rec, with its stored version, is the session's
+// record under key. The caller holds mu.
+func (c *commitStripe) remember(key store.Key, rec store.Record) {
 	c.key, c.last, c.hasLast = key, rec, true
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"time"
 
+	"github.com/b4f9cdbb/session/codec"
 	"github.com/b4f9cdbb/session/store"
 )
 
@@ -19,12 +20,15 @@ type Session[T any] struct {
 	ser      Serializer
 	defaults func() T
 
-	id         string    // session ID; "" for cookie storage or before the first commit
-	key        store.Key // hash of id, valid when hasRecord
-	hasRecord  bool      // a store record exists under key (server-side storage)
-	created    time.Time // zero until the first commit (or after Regenerate)
-	expires    time.Time // the deadline as loaded or last committed; zero if unknown
-	version    uint64    // record version, for store.Versioned
+	id        string    // session ID; "" for cookie storage or before the first commit
+	key       store.Key // hash of id, valid when hasRecord
+	hasRecord bool      // a store record exists under key (server-side storage)
+	created   time.Time // zero until the first commit (or after Regenerate)
+	expires   time.Time // the deadline as loaded or last committed; zero if unknown
+	version   uint64    // record version, for store.Versioned
+	// commits are the IDs of the last commits that wrote the record, as
+	// loaded; the next commit puts its own ID in front (see codec.Payload).
+	commits    [codec.RecentCommits]uint64
 	persistent bool
 
 	isNew   bool // no valid session came with the request

@@ -228,7 +228,7 @@ func (st *Storage[T]) loadSession(ctx context.Context, h http.Header) (*Session[
 		return s, nil
 	}
 	s.id, s.key, s.hasRecord = p.ID, key, true
-	s.version = rec.Version
+	s.version, s.commits = rec.Version, q.Commits
 	s.expires = rec.Expires
 	if !rec.Created.IsZero() {
 		s.created = rec.Created

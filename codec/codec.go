@@ -53,7 +53,20 @@ type Payload struct {
 	// Stale is set by Decode when the value was made with a secret other
 	// than the current one, so that the storage re-issues it.
 	Stale bool
+	// Commits identifies the last commits that wrote a server-side record,
+	// newest first, zero after the last one; cookies carry none. A commit
+	// whose reply from the store was lost (the connection broke after the
+	// server applied the write, or the driver sent the write twice) reads
+	// the record back and finds its own ID here, so that it neither fails
+	// nor applies its changes a second time.
+	Commits [RecentCommits]uint64
 }
+
+// RecentCommits is how many commit IDs a server-side record remembers. A
+// commit recognises its own write after a lost reply as long as fewer
+// commits than this came after it, in the moment between the write and
+// the read that checks it.
+const RecentCommits = 4
 
 // Codec encodes and decodes cookie values. Implementations must be safe for
 // concurrent use.

@@ -10,7 +10,10 @@ import (
 // payloadVersion is the first byte of a serialized Payload.
 const payloadVersion = 1
 
-const flagPersistent = 1 << 0
+const (
+	flagPersistent = 1 << 0
+	flagCommits    = 1 << 1 // the commit IDs follow the flash values
+)
 
 // ErrMalformed is returned by UnmarshalPayload for bytes that are not a
 // serialized Payload (a store returning junk, for example).
@@ -21,12 +24,18 @@ var ErrMalformed = errors.New("session payload: malformed")
 //
 // Layout: version byte, flags byte, created and expires as varint Unix
 // milliseconds (0 for a zero time), then the ID, the data and the flash
-// values, each length-prefixed with a uvarint.
+// values, each length-prefixed with a uvarint, and, when the flags say so,
+// the number of commit IDs (a uvarint, 1 to RecentCommits) and each as 8
+// little-endian bytes.
 func AppendPayload(dst []byte, p *Payload) []byte {
 	dst = append(dst, payloadVersion)
 	var flags byte
 	if p.Persistent {
 		flags |= flagPersistent
+	}
+	commits := p.commitCount()
+	if commits > 0 {
+		flags |= flagCommits
 	}
 	dst = append(dst, flags)
 	dst = binary.AppendVarint(dst, unixMilli(p.Created))
@@ -38,12 +47,27 @@ func AppendPayload(dst []byte, p *Payload) []byte {
 		dst = appendBytes(dst, k)
 		dst = appendBytes(dst, v)
 	}
+	if commits > 0 {
+		dst = binary.AppendUvarint(dst, uint64(commits))
+		for _, c := range p.Commits[:commits] {
+			dst = binary.LittleEndian.AppendUint64(dst, c)
+		}
+	}
 	return dst
+}
+
+// commitCount is how many leading entries of p.Commits are set.
+func (p *Payload) commitCount() int {
+	n := 0
+	for n < len(p.Commits) && p.Commits[n] != 0 {
+		n++
+	}
+	return n
 }
 
 // PayloadSize returns an upper bound of len(AppendPayload(nil, p)).
 func PayloadSize(p *Payload) int {
-	n := 2 + 2*binary.MaxVarintLen64 + 3*binary.MaxVarintLen64 + len(p.ID) + len(p.Data)
+	n := 2 + 2*binary.MaxVarintLen64 + 3*binary.MaxVarintLen64 + len(p.ID) + len(p.Data) + 1 + 8*RecentCommits
 	for k, v := range p.Flash {
 		n += 2*binary.MaxVarintLen64 + len(k) + len(v)
 	}
@@ -62,7 +86,7 @@ func UnmarshalPayload(b []byte) (Payload, error) {
 	if len(b) < 2 || b[0] != payloadVersion {
 		return p, fmt.Errorf("%w: unknown version", ErrMalformed)
 	}
-	if b[1]&^flagPersistent != 0 {
+	if b[1]&^(flagPersistent|flagCommits) != 0 {
 		return p, fmt.Errorf("%w: unknown flags", ErrMalformed)
 	}
 	p.Persistent = b[1]&flagPersistent != 0
@@ -86,6 +110,9 @@ func UnmarshalPayload(b []byte) (Payload, error) {
 			v := r.bytes()
 			p.Flash[string(k)] = v
 		}
+	}
+	if r.err == nil && b[1]&flagCommits != 0 {
+		r.commits(&p.Commits)
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = ErrMalformed
@@ -139,6 +166,26 @@ func (r *reader) bytes() []byte {
 	v := r.b[:n:n]
 	r.b = r.b[n:]
 	return v
+}
+
+// commits reads the commit IDs: a count from 1 to len(dst), then each
+// as 8 little-endian bytes, none of them zero (zero marks the end).
+func (r *reader) commits(dst *[RecentCommits]uint64) {
+	n := r.uvarint()
+	if r.err != nil {
+		return
+	}
+	if n == 0 || n > uint64(len(dst)) || uint64(len(r.b)) < 8*n {
+		r.err = ErrMalformed
+		return
+	}
+	for i := range n {
+		if dst[i] = binary.LittleEndian.Uint64(r.b); dst[i] == 0 {
+			r.err = ErrMalformed
+			return
+		}
+		r.b = r.b[8:]
+	}
 }
 
 func unixMilli(t time.Time) int64 {

@@ -54,6 +54,9 @@ func payloadCases(now time.Time) []payloadCase {
 			Created: created, Expires: expires,
 		}},
 		{"persistent", Payload{ID: "p", Data: []byte("x"), Created: created, Expires: now.Add(30 * 24 * time.Hour), Persistent: true}},
+		{"one commit", Payload{Data: []byte("x"), Expires: expires, Commits: [RecentCommits]uint64{0x0123456789abcdef}}},
+		{"all commits", Payload{Data: []byte("x"), Flash: map[string][]byte{"n": []byte("v")}, Expires: expires,
+			Commits: [RecentCommits]uint64{1, 1 << 63, 0xffffffffffffffff, 42}}},
 	}
 }
 
@@ -83,6 +86,9 @@ func diffPayload(got, want Payload) string {
 	}
 	if got.Persistent != want.Persistent {
 		d = append(d, fmt.Sprintf("Persistent %v, want %v", got.Persistent, want.Persistent))
+	}
+	if got.Commits != want.Commits {
+		d = append(d, fmt.Sprintf("Commits %x, want %x", got.Commits, want.Commits))
 	}
 	if got.Stale != want.Stale {
 		d = append(d, fmt.Sprintf("Stale %v, want %v", got.Stale, want.Stale))
@@ -163,7 +169,7 @@ func TestPayloadMalformed(t *testing.T) {
 		"version 0":         with(0, 0),
 		"version 2":         with(0, 2),
 		"version 0xff":      with(0, 0xff),
-		"unknown flag 0x02": with(1, 0x02),
+		"unknown flag 0x04": with(1, 0x04),
 		"unknown flag 0x80": with(1, 0x81),
 		"varint overflow":   append(overlong, 0),
 		"ID longer than input": binary.AppendUvarint(
@@ -172,6 +178,31 @@ func TestPayloadMalformed(t *testing.T) {
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) { unmarshalMalformed(t, b) })
+	}
+}
+
+// TestPayloadCommitsMalformed: the commit IDs' count must be 1 to
+// RecentCommits and match the bytes that follow, and no ID may be zero
+// (zero marks the end of the list, so it could not round-trip).
+func TestPayloadCommitsMalformed(t *testing.T) {
+	head := AppendPayload(nil, &Payload{Data: []byte("d")})
+	head[1] |= flagCommits
+	id := binary.LittleEndian.AppendUint64(nil, 7)
+	cases := map[string][]byte{
+		"flag without count": head,
+		"count 0":            append(bytes.Clone(head), 0),
+		"count over the max": append(append(bytes.Clone(head), RecentCommits+1), bytes.Repeat(id, RecentCommits+1)...),
+		"count beyond input": append(append(bytes.Clone(head), 2), id...),
+		"short ID":           append(append(bytes.Clone(head), 1), id[:7]...),
+		"zero ID":            append(append(bytes.Clone(head), 1), make([]byte, 8)...),
+		"trailing byte":      append(append(append(bytes.Clone(head), 1), id...), 0),
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) { unmarshalMalformed(t, b) })
+	}
+	ok := append(append(bytes.Clone(head), 1), id...)
+	if p, err := UnmarshalPayload(ok); err != nil || p.Commits != [RecentCommits]uint64{7} {
+		t.Errorf("one commit ID 7: %x, %v", p.Commits, err)
 	}
 }
 

@@ -97,6 +97,7 @@ func testSession(t *testing.T, s store.Store, o *options) {
 		}
 		testParallelRequests(t, s)
 	})
+	t.Run("LostReplies", func(t *testing.T) { testLostReplies(t, s) })
 	t.Run("JunkPayloadGivesFreshSession", func(t *testing.T) { testJunkPayload(t, s) })
 	t.Run("CorruptRecordGivesFreshSession", func(t *testing.T) {
 		if o.corrupt == nil {
