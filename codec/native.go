@@ -182,16 +182,28 @@ func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
 	}
 	// One allocation holds the encoded value, then the name prefix and the
 	// decoded token side by side, so that the authenticated bytes are
-	// contiguous.
-	all := make([]byte, len(value)+2+len(name)+b64.DecodedLen(len(value)))
+	// contiguous, and after them the room that open writes into: the
+	// opened body (sealed) or the computed MAC (signed, which a stack
+	// array passed to the hash interface would move to the heap anyway).
+	// The payload's Data and Flash point into this memory, so it cannot
+	// be a pooled buffer.
+	tokLen := b64.DecodedLen(len(value))
+	size := len(value) + 2 + len(name) + tokLen
+	if c.sealed {
+		size += tokLen
+	} else {
+		size += macLen
+	}
+	all := make([]byte, size)
 	src := all[:copy(all, value)]
 	buf := appendNamePrefix(all[len(value):len(value)], name)
 	pre := len(buf)
-	n, err := b64.Decode(buf[pre:cap(buf)], src)
+	n, err := b64.Decode(buf[pre:pre+tokLen], src)
 	if err != nil {
 		return Payload{}, ErrInvalid
 	}
 	buf = buf[:pre+n]
+	room := all[len(value)+pre+tokLen:]
 	tok := buf[pre:]
 	overhead := headerLen + issuedLen + macLen
 	if c.sealed {
@@ -206,7 +218,7 @@ func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
 		if [keyIDLen]byte(tok[1:headerLen]) != k.id {
 			continue
 		}
-		if body = c.open(k, buf, pre); body != nil {
+		if body = c.open(k, buf, pre, room); body != nil {
 			stale = i > 0
 			break
 		}
@@ -232,23 +244,24 @@ func (c *native) Decode(name, value string, now time.Time) (Payload, error) {
 }
 
 // open authenticates buf (name prefix, then the token from pre on) under k
-// and returns the body, or nil.
-func (c *native) open(k *key, buf []byte, pre int) []byte {
+// and returns the body, or nil. room, which must not overlap buf, receives
+// the opened body (sealed) or the computed MAC (signed).
+func (c *native) open(k *key, buf []byte, pre int, room []byte) []byte {
 	if c.sealed {
 		aad := buf[:pre+headerLen]
 		nonce := buf[pre+headerLen : pre+headerLen+nonceLen]
 		ct := buf[pre+headerLen+nonceLen:]
-		// Open into a copy: on failure with one key the ciphertext must
-		// stay intact for the next key with the same ID.
-		body, err := k.aead.Open(nil, nonce, ct, aad)
+		// Open beside the ciphertext, not over it: on failure with one key
+		// the ciphertext must stay intact for the next key with the same
+		// ID (a failed Open may overwrite its output).
+		body, err := k.aead.Open(room[:0], nonce, ct, aad)
 		if err != nil {
 			return nil
 		}
 		return body
 	}
 	msg := buf[:len(buf)-macLen]
-	var sum [macLen]byte
-	if !hmac.Equal(k.mac(sum[:0], msg), buf[len(buf)-macLen:]) {
+	if !hmac.Equal(k.mac(room[:0], msg), buf[len(buf)-macLen:]) {
 		return nil
 	}
 	return buf[pre+headerLen : len(buf)-macLen]
