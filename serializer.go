@@ -1,8 +1,12 @@
 package session
 
 import (
+	"encoding"
 	"encoding/json"
+	"io"
 	"reflect"
+	"sync"
+	"time"
 )
 
 // Serializer turns the session's data into bytes and back. The default is
@@ -44,12 +48,138 @@ func copier[T any](def T, ser Serializer) (func() T, error) {
 	if err := ser.Unmarshal(b, &probe); err != nil {
 		return nil, err
 	}
+	decode := dataDecoder(ser, func() T { var zero T; return zero })
 	return func() T {
 		var v T
 		// The bytes unmarshalled once above, so this cannot fail.
-		_ = ser.Unmarshal(b, &v)
+		_ = decode(b, &v)
 		return v
 	}, nil
+}
+
+// dataDecoder returns the function that decodes a session's data into v,
+// which holds a fresh copy of the defaults; fresh makes another. It is
+// ser.Unmarshal, made cheaper for the default JSON serializer when T allows
+// (see jsonCopiesInput): a pooled json.Decoder then spares the allocations
+// of json.Unmarshal's state and scanner, half of its allocations for a
+// small session. The result, and the error, are json.Unmarshal's.
+func dataDecoder[T any](ser Serializer, fresh func() T) func(data []byte, v *T) error {
+	if ser != Serializer(JSON{}) || !jsonCopiesInput(reflect.TypeFor[T]()) {
+		return func(data []byte, v *T) error { return ser.Unmarshal(data, v) }
+	}
+	return func(data []byte, v *T) error {
+		if unmarshalReused(data, v) {
+			return nil
+		}
+		// v may be partly written: decode again from the defaults, as
+		// json.Unmarshal alone would have.
+		*v = fresh()
+		return json.Unmarshal(data, v)
+	}
+}
+
+// maxReusedJSON is the largest input unmarshalReused takes: a pooled
+// decoder keeps a buffer about twice the size of the largest input it
+// read. A cookie holds at most 4 KiB.
+const maxReusedJSON = 16 << 10
+
+// reusedDecoder is a json.Decoder kept in jsonDecoders between decodes,
+// with the reader it reads from.
+type reusedDecoder struct {
+	src bytesReader
+	dec *json.Decoder
+}
+
+var jsonDecoders = sync.Pool{New: func() any {
+	d := &reusedDecoder{}
+	d.dec = json.NewDecoder(&d.src)
+	return d
+}}
+
+// bytesReader reads the slice b, then returns io.EOF until b is set again.
+type bytesReader struct{ b []byte }
+
+func (r *bytesReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// unmarshalReused decodes data into v with a pooled json.Decoder, for a v
+// whose type passes jsonCopiesInput. It reports true when v is then what
+// json.Unmarshal(data, v) makes: the decoder read one value, without an
+// error, and data holds nothing after it. Otherwise (errors, trailing
+// bytes, even the spaces json.Unmarshal accepts, or too large an input) v
+// may be partly written and must be decoded again from scratch.
+//
+// Sharing a decoder between requests is safe because its buffer never
+// leaves encoding/json: jsonCopiesInput admits no type whose methods would
+// be handed slices of it.
+func unmarshalReused(data []byte, v any) bool {
+	if len(data) > maxReusedJSON {
+		return false
+	}
+	d := jsonDecoders.Get().(*reusedDecoder)
+	d.src.b = data
+	start := d.dec.InputOffset()
+	err := d.dec.Decode(v)
+	ok := err == nil && d.dec.InputOffset()-start == int64(len(data))
+	d.src.b = nil
+	if ok {
+		// A decoder that failed may keep the error, or unread bytes of
+		// this input: only a clean one goes back.
+		jsonDecoders.Put(d)
+	}
+	return ok
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	timeType        = reflect.TypeFor[time.Time]()
+)
+
+// jsonCopiesInput reports whether encoding/json, decoding into a value of
+// type t, keeps only copies of its input: t reaches no method that would
+// be handed slices of the input (UnmarshalJSON, UnmarshalText, or JSON
+// v2's UnmarshalJSONFrom may keep them, although their contracts say
+// they must copy) and no interface, whose dynamic value could have such a
+// method. time.Time is known to parse its input and keep none of it.
+func jsonCopiesInput(t reflect.Type) bool {
+	return copiesInput(t, map[reflect.Type]bool{})
+}
+
+func copiesInput(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if t == timeType || seen[t] {
+		// seen: t is being checked further up (a recursive type); its
+		// answer is decided there.
+		return true
+	}
+	seen[t] = true
+	pt := reflect.PointerTo(t) // its methods include t's own
+	if _, from := pt.MethodByName("UnmarshalJSONFrom"); from ||
+		pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) ||
+		t.PkgPath() == "encoding/json/jsontext" {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return false
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return copiesInput(t.Elem(), seen)
+	case reflect.Map:
+		return copiesInput(t.Key(), seen) && copiesInput(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !copiesInput(t.Field(i).Type, seen) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasReferences reports whether a value of type t can share memory with a

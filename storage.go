@@ -23,6 +23,7 @@ type Storage[T any] struct {
 	versioned   store.Versioned // store as Versioned, or nil
 	index       store.UserIndex // store as UserIndex, or nil
 	newDefaults func() T
+	decodeData  func(data []byte, v *T) error // the serializer's Unmarshal, or its faster twin (dataDecoder)
 	// legacyDeletions expire every Config.Legacy cookie with its own Path
 	// and Domain; Destroy sends them all.
 	legacyDeletions []string
@@ -63,6 +64,7 @@ func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
 		return nil, err
 	}
 	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault, token: tok}
+	s.decodeData = dataDecoder(cfg.Serializer, copyDefault)
 	s.versioned, _ = st.(store.Versioned)
 	s.index, _ = st.(store.UserIndex)
 	own := spec.deletion(spec.name)
@@ -257,7 +259,7 @@ func (st *Storage[T]) fromPayload(s *Session[T], p *codec.Payload, now time.Time
 	}
 	// s.data is already a fresh copy of the defaults: fields the stored
 	// data lacks keep their default. Only a failed decode needs another.
-	if err := st.cfg.Serializer.Unmarshal(p.Data, &s.data); err != nil {
+	if err := st.decodeData(p.Data, &s.data); err != nil {
 		s.data = st.newDefaults()
 		s.loadErr = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		return false
