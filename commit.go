@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/b4f9cdbb/session/codec"
@@ -29,6 +28,9 @@ import (
 // flash and SetPersistent changes are made again. A session destroyed or
 // revoked meanwhile stays destroyed: Commit returns ErrSessionDestroyed.
 // Config.StrictConflicts returns ErrConflict instead of re-applying.
+// Within one process, the commits of a session that arrive while a write
+// of it is in flight go out together as the next write (group commit), so
+// that a busy session is not held to one commit per store round trip.
 //
 // When the store's reply is lost (the connection breaks after the server
 // applied the write, or the driver sends the write twice), Commit reads the
@@ -214,44 +216,47 @@ type saved struct {
 
 // save writes the session's record: Create for a session without one
 // (under a fresh ID), Update (or CompareAndUpdate, re-applying this
-// request's changes after a lost race) otherwise. It returns the record's
-// new expiry.
+// request's changes after a lost race) otherwise, in the stripe's turn
+// (see saveInTurn). It returns the record's new expiry.
 //
 // Every write carries a fresh commit ID in the record (codec.Payload's
 // Commits), so that a write whose reply was lost can be recognised when the
 // record is read back: see settle.
-func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (res saved, err error) {
+func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (saved, error) {
+	if s.hasRecord {
+		return st.saveInTurn(ctx, s, now)
+	}
 	commit := newCommitID()
 	rec, err := st.record(s, now, commit)
 	if err != nil {
-		return res, err
+		return saved{}, err
 	}
-	if !s.hasRecord {
-		return st.insert(ctx, s, rec, commit)
-	}
-	// Commits of one session from this process take turns; races with
-	// other instances are settled by the version check alone.
-	stripe := &st.stripes[int(s.key[0])%len(st.stripes)]
-	stripe.mu.Lock()
-	defer stripe.mu.Unlock()
-	if last, ok := stripe.newer(s.key, s.version); ok && st.versioned != nil {
-		// This process committed the session since this request loaded
-		// it: the write below would only lose the race. Re-apply on what
-		// that commit wrote, with no store round trip to find it out.
-		if st.cfg.StrictConflicts {
-			return res, errCommittedFirst
-		}
-		if len(s.ops) == 0 {
-			res.expires = rec.Expires
-			return res, nil // a touch; the other commit just wrote
+	return st.insert(ctx, s, rec, commit)
+}
+
+// rewrite writes s over its record, re-applying its changes on the newer
+// record after each lost race. base, when not nil, is the newer record this
+// process wrote since s was loaded: the changes are re-applied on it first,
+// so that the write does not lose a race it cannot win. It returns the
+// record stored, or nil when nothing needed writing.
+func (st *Storage[T]) rewrite(ctx context.Context, s *Session[T], base *store.Record, now time.Time) (res saved, stored *store.Record, err error) {
+	if base != nil {
+		switch {
+		case st.cfg.StrictConflicts:
+			return res, nil, errCommittedFirst
+		case len(s.ops) == 0:
+			res.expires = st.deadline(s.created, now)
+			return res, nil, nil // a touch; the other commit just wrote
 		}
 		res.reapplied = true
-		if err := st.reapplyOn(s, last, now); err != nil {
-			return res, err
+		if err := st.reapplyOn(s, *base, now); err != nil {
+			return res, nil, err
 		}
-		if rec, err = st.record(s, now, commit); err != nil {
-			return res, err
-		}
+	}
+	commit := newCommitID()
+	rec, err := st.record(s, now, commit)
+	if err != nil {
+		return res, nil, err
 	}
 	lost := 0 // writes whose reply was lost and that did not reach the store
 	for res.attempts = 1; ; res.attempts++ {
@@ -260,42 +265,39 @@ func (st *Storage[T]) save(ctx context.Context, s *Session[T], now time.Time) (r
 		switch r.outcome {
 		case written:
 			s.version, s.commits = r.rec.Version, r.commits
-			if st.versioned != nil {
-				stripe.remember(s.key, r.rec)
-			}
 			res.expires = r.rec.Expires
-			return res, nil
+			return res, &r.rec, nil
 		case gone:
-			return res, ErrSessionDestroyed
+			return res, nil, ErrSessionDestroyed
 		case failed:
-			return res, fmt.Errorf("session: updating the session in the store: %w", r.err)
+			return res, nil, fmt.Errorf("session: updating the session in the store: %w", r.err)
 		case unsent:
 			if lost++; lost > maxLostReplies {
-				return res, fmt.Errorf("session: updating the session in the store: %w", r.err)
+				return res, nil, fmt.Errorf("session: updating the session in the store: %w", r.err)
 			}
 			continue
 		}
 		// superseded: another request committed the session first.
 		switch {
 		case st.cfg.StrictConflicts:
-			return res, errCommittedFirst
+			return res, nil, errCommittedFirst
 		case len(s.ops) == 0:
 			// Only the idle timeout's slide or a re-issue under a new
 			// secret: the request that won has just done the same.
 			res.expires = rec.Expires
-			return res, nil
+			return res, nil, nil
 		case res.attempts == maxCommitAttempts:
-			return res, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", res.attempts, store.ErrConflict)
+			return res, nil, fmt.Errorf("session: gave up after %d attempts, other requests kept committing this session first: %w", res.attempts, store.ErrConflict)
 		}
 		if err := backoff(ctx, res.attempts); err != nil {
-			return res, err
+			return res, nil, err
 		}
 		res.reapplied = true
 		if err := st.reapplyOn(s, r.rec, now); err != nil {
-			return res, err
+			return res, nil, err
 		}
 		if rec, err = st.record(s, now, commit); err != nil {
-			return res, err
+			return res, nil, err
 		}
 	}
 }
@@ -471,30 +473,4 @@ func (st *Storage[T]) regenerate(ctx context.Context, s *Session[T]) error {
 	s.created = time.Time{}
 	s.changed = true
 	return nil
-}
-
-// commitStripe serialises the updates of the sessions whose keys fall in it
-// and remembers the last record this process wrote there, so that a commit
-// that loaded an older version re-applies its changes on that record
-// instead of first losing a race against the store.
-type commitStripe struct {
-	mu      sync.Mutex
-	key     store.Key
-	last    store.Record // Version is the stored version after the write
-	hasLast bool
-}
-
-// newer returns the record this process last wrote under key if it is
-// newer than version, the one the request loaded. The caller holds mu.
-func (c *commitStripe) newer(key store.Key, version uint64) (store.Record, bool) {
-	if !c.hasLast || c.key != key || c.last.Version <= version {
-		return store.Record{}, false
-	}
-	return c.last, true
-}
-
-// remember records that rec, with its stored version, is the session's
-// record under key. The caller holds mu.
-func (c *commitStripe) remember(key store.Key, rec store.Record) {
-	c.key, c.last, c.hasLast = key, rec, true
 }

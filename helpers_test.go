@@ -78,6 +78,9 @@ type spyStore struct {
 	keys                             sync.Map // every key the store was asked about
 	fail                             atomic.Pointer[error]
 	hang                             atomic.Bool
+	// writeDelay is how long each update takes, as a network round trip
+	// would; a cancelled context ends it early, before the write applies.
+	writeDelay atomic.Int64
 }
 
 func newSpyStore(t testing.TB, c *clock) *spyStore {
@@ -120,9 +123,20 @@ func (s *spyStore) Read(ctx context.Context, key store.Key) (store.Record, error
 	return s.Store.Read(ctx, key)
 }
 
+// slowWrite waits out writeDelay, or returns ctx's error if it ends first.
+func (s *spyStore) slowWrite(ctx context.Context) error {
+	if d := time.Duration(s.writeDelay.Load()); d > 0 {
+		return pause(ctx, d)
+	}
+	return nil
+}
+
 func (s *spyStore) Update(ctx context.Context, key store.Key, rec store.Record) error {
 	s.updates.Add(1)
 	if err := s.gate(ctx, key); err != nil {
+		return err
+	}
+	if err := s.slowWrite(ctx); err != nil {
 		return err
 	}
 	return s.Store.Update(ctx, key, rec)
@@ -142,6 +156,9 @@ type versionedSpy struct{ *spyStore }
 func (s versionedSpy) CompareAndUpdate(ctx context.Context, key store.Key, rec store.Record) error {
 	s.updates.Add(1)
 	if err := s.gate(ctx, key); err != nil {
+		return err
+	}
+	if err := s.slowWrite(ctx); err != nil {
 		return err
 	}
 	return s.Store.(store.Versioned).CompareAndUpdate(ctx, key, rec)

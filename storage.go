@@ -29,8 +29,8 @@ type Storage[T any] struct {
 	legacyDeletions []string
 	token           *tokenSpec // nil unless Config.Token is set
 	// stripes serialise the updates of one session within this process
-	// (striped by key); see save.
-	stripes [256]commitStripe
+	// (striped by key) and group them; see groupcommit.go.
+	stripes [256]commitStripe[T]
 }
 
 // NewCookieStorage returns a Storage that keeps the whole session in the
