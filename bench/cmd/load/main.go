@@ -86,8 +86,13 @@ func main() {
 				adapters = append(adapters, a)
 			}
 		}
-		if err := sharedRuns(adapters, env, *script, *dur, *thr, *conns, *rounds); err != nil {
+		if err := sharedRuns(adapters, env, *script, *dur, *thr, *conns, *rounds, *cpuOut); err != nil {
 			fail(err)
+		}
+		if *cpuOut != "" {
+			if err := writeCPUProfile(*cpuOut); err != nil {
+				fail(err)
+			}
 		}
 		return
 	}

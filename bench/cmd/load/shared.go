@@ -55,11 +55,13 @@ var reShared = regexp.MustCompile(`shared-check: session=(\d+) ok=(\d+) non2xx=(
 // sharedRuns runs the shared-session test for each adapter, rounds times
 // (interleaved), prints the table, and fails when one of this module's
 // implementations answered an error or lost an update.
-func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.Duration, threads, conns, rounds int) error {
+func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.Duration, threads, conns, rounds int, cpuOut string) error {
 	results := map[string][]sharedResult{}
 	for round := 1; round <= rounds; round++ {
 		for _, a := range adapters {
+			stop := startCPUProfile(cpuOut, true)
 			res, err := runShared(a, env, script, d, threads, conns)
+			stop()
 			if errors.Is(err, bench.ErrSkip) {
 				if round == 1 {
 					fmt.Fprintf(os.Stderr, "%s: skipped (%v)\n", a.Name, err)
