@@ -74,4 +74,18 @@
 // a request's deadline bounds its session I/O. Every method checks ctx before
 // it starts and wraps ctx.Err() into the error it returns when the context
 // ended during the call, so errors.Is(err, context.DeadlineExceeded) works.
+//
+// # After an outage
+//
+// Expect sessions to keep failing for up to about a second after Redis
+// answers again. After PoolSize dials in a row fail, go-redis's pool stops
+// dialling and returns the last dial error at once, and a background probe
+// re-opens the pool when one dial a second succeeds (measured in the
+// repository's RELIABILITY.md: failures up to 765 ms after the server was
+// back). Health checks that gate traffic on Redis should allow for it.
+//
+// A write whose reply is lost in an outage (Redis applied it, then the
+// connection closed; or go-redis re-sent it on a new connection) is settled
+// by the session layer, which reads the record back and recognises its own
+// commit; see session.Storage.Commit.
 package redisstore
