@@ -87,6 +87,7 @@ func (st *Storage[T]) CommitHeader(ctx context.Context, h http.Header, s *Sessio
 type commitResult struct {
 	cookie   string // the Set-Cookie value (or the token), "" when none is needed
 	wrote    bool   // the session was saved (in the store or the cookie)
+	cleared  bool   // nothing saved, the request's duplicate cookies deleted
 	attempts int    // store writes tried
 	// reapplied: the changes were made again over another request's newer
 	// commit of the session
@@ -105,7 +106,7 @@ func (st *Storage[T]) commit(ctx context.Context, s *Session[T]) (commitResult, 
 	if !s.changed && !s.stale && !st.needsSlide(s, now) {
 		if s.clear {
 			s.clear = false
-			return commitResult{cookie: st.cookie.deletion(st.cookie.name)}, nil
+			return commitResult{cookie: st.cookie.deletion(st.cookie.name), cleared: true}, nil
 		}
 		return commitResult{}, nil
 	}

@@ -142,7 +142,10 @@ func TestMalformedCookieHeaders(t *testing.T) {
 }
 
 func TestDuplicateSessionCookie(t *testing.T) {
-	st := mustCookieStorage(t, baseConfig(nil))
+	cfg := baseConfig(nil)
+	var outcomes []CommitOutcome
+	cfg.Hooks.Commit = func(_ context.Context, e CommitEvent) { outcomes = append(outcomes, e.Outcome) }
+	st := mustCookieStorage(t, cfg)
 	b1, b2 := newBrowser(t), newBrowser(t)
 	b1.do(counterHandler(t, st), "GET", "/")
 	b2.do(counterHandler(t, st), "GET", "/")
@@ -161,6 +164,9 @@ func TestDuplicateSessionCookie(t *testing.T) {
 	}
 	if sc := w.Header().Get("Set-Cookie"); !strings.HasPrefix(sc, "__session=;") || !strings.Contains(sc, "Max-Age=0") {
 		t.Fatalf("duplicate cookies not cleared: %q", sc)
+	}
+	if got := outcomes[len(outcomes)-1]; got != CommitCleared {
+		t.Errorf("the commit that cleared the duplicates reported %v, want %v", got, CommitCleared)
 	}
 	// One valid and one invalid value: the valid one wins, deterministically.
 	r = httptest.NewRequest("GET", "/", nil)

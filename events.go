@@ -78,9 +78,10 @@ const (
 	CommitDestroyed                      // the session was destroyed or revoked meanwhile
 	CommitTooLarge                       // the cookie would exceed the browser's limit
 	CommitError                          // the store, the serializer or the context failed
+	CommitCleared                        // nothing saved; the request's duplicate session cookies were deleted
 )
 
-var commitOutcomes = [...]string{"unchanged", "written", "reapplied", "conflict", "destroyed", "too_large", "error"}
+var commitOutcomes = [...]string{"unchanged", "written", "reapplied", "conflict", "destroyed", "too_large", "error", "cleared"}
 
 // String returns the outcome as a short snake_case word.
 func (o CommitOutcome) String() string {
@@ -182,6 +183,8 @@ func loadOutcome[T any](s *Session[T], err error) LoadOutcome {
 // commitOutcome classifies a finished commit.
 func commitOutcome(res commitResult, err error) CommitOutcome {
 	switch {
+	case err == nil && res.cleared:
+		return CommitCleared
 	case err == nil && !res.wrote:
 		return CommitUnchanged
 	case err == nil && res.reapplied:
