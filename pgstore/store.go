@@ -27,12 +27,14 @@ var (
 )
 
 // dialect is PostgreSQL's SQL: numbered placeholders, names quoted the way
-// pgx quotes them, and a LIMIT in the subquery that picks a batch of
-// expired rows. pgx prepares and caches each statement per connection.
+// pgx quotes them, and batches of expired rows picked by ctid in the order
+// of the expires index. pgx prepares and caches each statement per
+// connection, except the batches (pool.ExecFreshPlan).
 var dialect = &sqlstore.Dialect{
 	Name:        "pgstore",
 	Quote:       quote,
 	Numbered:    true,
+	CTIDBatch:   true,
 	IsDuplicate: isUniqueViolation,
 }
 
@@ -50,6 +52,15 @@ type pool struct{ p *pgxpool.Pool }
 func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := p.p.Exec(ctx, query, args...)
 	return tag.RowsAffected(), err
+}
+
+// ExecFreshPlan runs query as the unnamed statement, which PostgreSQL
+// plans for its arguments at every run, instead of as a prepared statement
+// whose generic plan, made while the table was small, it may keep. One
+// round trip, like a cached statement; the planning costs a fraction of a
+// millisecond per batch.
+func (p pool) ExecFreshPlan(ctx context.Context, query string, args ...any) (int64, error) {
+	return p.Exec(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
 }
 
 func (p pool) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {

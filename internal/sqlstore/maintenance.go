@@ -53,11 +53,16 @@ func (s *Store) DeleteAll(ctx context.Context) (int, error) {
 
 // batches runs query, a batch DELETE that takes now and the batch size,
 // until a batch deletes fewer rows than the batch size, and reports how
-// many rows it deleted in all.
+// many rows it deleted in all. Each batch is planned afresh where the DB
+// can (FreshPlanner).
 func (s *Store) batches(ctx context.Context, op, query string, now int64) (int, error) {
+	exec := s.db.Exec
+	if f, ok := s.db.(FreshPlanner); ok {
+		exec = f.ExecFreshPlan
+	}
 	total := 0
 	for {
-		n, err := s.db.Exec(ctx, query, now, s.cfg.batch)
+		n, err := exec(ctx, query, now, s.cfg.batch)
 		if err != nil {
 			return total, s.Fail(ctx, op, err)
 		}

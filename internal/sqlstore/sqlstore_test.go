@@ -50,12 +50,22 @@ func TestOptionsAreValidated(t *testing.T) {
 
 func TestStatements(t *testing.T) {
 	quote := func(s string) string { return `"` + s + `"` }
-	pg := (&Dialect{Quote: quote, Numbered: true}).queries("t")
+	pg := (&Dialect{Quote: quote, Numbered: true, CTIDBatch: true}).queries("t")
 	if want := `UPDATE "t" SET "data" = $1, "created" = $2, "updated" = $3, "expires" = $4, "user_id" = $5, "version" = "version" + 1 WHERE "key" = $6 AND "expires" > $7 AND "version" = $8`; pg.cas != want {
 		t.Errorf("numbered cas =\n%s\nwant\n%s", pg.cas, want)
 	}
-	if want := `DELETE FROM "t" WHERE "key" IN (SELECT "key" FROM "t" WHERE "expires" <= $1 LIMIT $2)`; pg.deleteExpired != want {
-		t.Errorf("deleteExpired = %s", pg.deleteExpired)
+	if want := `DELETE FROM "t" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "t" WHERE "expires" <= $1 ORDER BY "expires" LIMIT $2)) AND ("expires" <= $1) IS TRUE`; pg.deleteExpired != want {
+		t.Errorf("CTIDBatch deleteExpired =\n%s\nwant\n%s", pg.deleteExpired, want)
+	}
+	// Every batch takes the same two arguments, now and the batch size.
+	for _, q := range []string{pg.deleteExpired, pg.deleteLiveBatch, pg.deleteCorruptBatch} {
+		if strings.Contains(q, "?") || strings.Contains(q, "$3") || strings.Count(q, "$2") != 1 {
+			t.Errorf("CTIDBatch batch takes other arguments than $1 (now) and $2 (limit): %s", q)
+		}
+	}
+	lite := (&Dialect{Quote: quote, Typeless: true}).queries("t")
+	if want := `DELETE FROM "t" WHERE "key" IN (SELECT "key" FROM "t" WHERE "expires" <= ? LIMIT ?)`; lite.deleteExpired != want {
+		t.Errorf("subquery deleteExpired = %s", lite.deleteExpired)
 	}
 	if want := `DELETE FROM "t" WHERE "user_id" = $1 AND NOT COALESCE("expires" > $2 AND "created" >= 0 AND "updated" >= 0 AND "version" >= 1 AND length("key") = 32, FALSE)`; pg.deleteUserRest != want {
 		t.Errorf("deleteUserRest =\n%s\nwant\n%s", pg.deleteUserRest, want)
@@ -73,7 +83,6 @@ func TestStatements(t *testing.T) {
 			t.Errorf("typed dialect statement checks typeof: %s", q)
 		}
 	}
-	lite := (&Dialect{Quote: quote, Typeless: true}).queries("t")
 	if n := strings.Count(lite.count, "typeof("); n != 4 {
 		t.Errorf("Typeless count checks %d columns' types, want the 4 integer columns: %s", n, lite.count)
 	}
@@ -147,6 +156,36 @@ func (f *fakeDB) Exec(_ context.Context, query string, args ...any) (int64, erro
 
 func (f *fakeDB) Query(context.Context, string, ...any) (Rows, error) {
 	return nil, errors.New("fakeDB: no queries")
+}
+
+// freshDB is a fakeDB that can plan afresh, and counts how often it does.
+type freshDB struct {
+	fakeDB
+	fresh int
+}
+
+func (f *freshDB) ExecFreshPlan(ctx context.Context, query string, args ...any) (int64, error) {
+	f.fresh++
+	return f.Exec(ctx, query, args...)
+}
+
+// TestBatchesArePlannedAfresh: a DB that caches plans runs every batch with
+// a fresh one, so that a plan made while the table was small is not kept
+// for a large one.
+func TestBatchesArePlannedAfresh(t *testing.T) {
+	cfg, err := NewConfig("xstore", []Option{WithBatchSize(10), WithJanitorInterval(0)}, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &freshDB{fakeDB: fakeDB{left: 25}}
+	s := New(db, &Dialect{Name: "xstore", Quote: func(s string) string { return s }, DeleteLimit: true}, cfg)
+	defer s.Close()
+	if n, err := s.DeleteExpired(context.Background()); err != nil || n != 25 {
+		t.Fatalf("DeleteExpired = %d, %v; want 25", n, err)
+	}
+	if db.fresh != 3 || len(db.calls) != 3 {
+		t.Errorf("%d of %d batches planned afresh, want all 3", db.fresh, len(db.calls))
+	}
 }
 
 // TestDeleteExpiredIsBatched: the janitor's work is a series of statements
