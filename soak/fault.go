@@ -19,9 +19,9 @@ type bug int
 const (
 	noBug        bug = iota
 	bugDropWrite     // every 7th CompareAndUpdate reports success without writing
-	bugLateFail      // every 7th CompareAndUpdate writes, then reports an error
+	bugLateFail      // every 7th CompareAndUpdate writes, then reports an error, and the next calls fail
 	bugForget        // every 200th Read reports not found
-	bugFlaky         // every 50th call fails, even with the store up
+	bugFlaky         // every 25th Read fails, even with the store up
 	bugLeak          // every Read leaves a goroutine behind until the store closes
 	bugHoard         // every Read keeps 64 KiB until the store closes
 )
@@ -34,6 +34,10 @@ type faultStore struct {
 	down  atomic.Bool
 	bug   bug
 	calls atomic.Int64 // counts the calls a planted bug looks at
+	// failNext is how many calls still fail after bugLateFail's write:
+	// enough for the session layer's read-back, which would otherwise
+	// find the write and settle it, to fail too.
+	failNext atomic.Int64
 
 	release chan struct{} // bugLeak's goroutines wait on it
 	mu      sync.Mutex
@@ -60,11 +64,8 @@ func (f *faultStore) start(context.Context) error      { f.down.Store(false); re
 // fails reports the error the call must fail with before reaching the
 // store, if any.
 func (f *faultStore) fails() error {
-	if f.down.Load() {
+	if f.down.Load() || f.failNext.Add(-1) >= 0 {
 		return errOutage
-	}
-	if f.bug == bugFlaky && f.calls.Add(1)%50 == 0 {
-		return errors.New("soak: planted flaky store call")
 	}
 	return nil
 }
@@ -81,6 +82,10 @@ func (f *faultStore) Read(ctx context.Context, key store.Key) (store.Record, err
 		return store.Record{}, err
 	}
 	switch f.bug {
+	case bugFlaky:
+		if f.calls.Add(1)%25 == 0 {
+			return store.Record{}, errors.New("soak: planted flaky store read")
+		}
 	case bugForget:
 		if f.calls.Add(1)%200 == 0 {
 			return store.Record{}, store.ErrNotFound
@@ -113,6 +118,7 @@ func (f *faultStore) CompareAndUpdate(ctx context.Context, key store.Key, rec st
 		if err := f.inner.CompareAndUpdate(ctx, key, rec); err != nil {
 			return err
 		}
+		f.failNext.Store(8)
 		return errors.New("soak: planted failure after the write")
 	}
 	return f.inner.CompareAndUpdate(ctx, key, rec)
