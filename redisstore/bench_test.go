@@ -56,3 +56,26 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompareAndUpdate writes one session over and over, each write
+// based on the version the previous one made, as the session layer's
+// commits of a hot session do:
+//
+//	SESSION_TEST_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench CompareAndUpdate ./...
+func BenchmarkCompareAndUpdate(b *testing.B) {
+	s, _ := newTestStore(b)
+	ctx := context.Background()
+	key := storetest.RandomKey()
+	rec := record("", string(make([]byte, 200)), time.Hour)
+	if err := s.Create(ctx, key, rec); err != nil {
+		b.Fatal(err)
+	}
+	rec.Version = 1
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.CompareAndUpdate(ctx, key, rec); err != nil {
+			b.Fatal(err)
+		}
+		rec.Version++
+	}
+}

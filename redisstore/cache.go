@@ -158,13 +158,12 @@ func (fc fence) allows(m map[string]string) bool {
 	return err == nil && v >= fc.min
 }
 
-// readHash reads the fields of the record under hexKey. Without a
+// readHash reads the fields of the record rk, whose key is hexKey. Without a
 // client-side cache it is one HGETALL. With one, an unfenced key is read
 // through the cache; a fenced key too, but when the cached copy is older
 // than the fence it is read again from the server, skipping the cache (a
 // pipeline, which go-redis never serves from its cache).
-func (s *Store) readHash(ctx context.Context, hexKey string) (map[string]string, error) {
-	rk := s.recordKey(hexKey)
+func (s *Store) readHash(ctx context.Context, rk, hexKey string) (map[string]string, error) {
 	if s.fences == nil {
 		return s.client.HGetAll(ctx, rk).Result()
 	}

@@ -31,13 +31,19 @@ const (
 // encodeTime writes t exactly, at any date (including the zero time), as
 // "unix-seconds.nanoseconds", which stays readable in redis-cli.
 func encodeTime(t time.Time) string {
-	b := make([]byte, 0, 32)
+	return string(appendTime(make([]byte, 0, 32), t))
+}
+
+// appendTime appends encodeTime's form of t to b, so that a write can
+// encode its three times into one buffer.
+func appendTime(b []byte, t time.Time) []byte {
 	b = strconv.AppendInt(b, t.Unix(), 10)
 	b = append(b, '.')
-	ns := strconv.Itoa(t.Nanosecond())
-	b = append(b, "000000000"[len(ns):]...)
-	b = append(b, ns...)
-	return string(b)
+	ns := t.Nanosecond() // 0 <= ns < 1e9: nine digits, zero-padded
+	for d := 100_000_000; d > 0; d /= 10 {
+		b = append(b, byte('0'+ns/d%10))
+	}
+	return b
 }
 
 // decodeTime parses what encodeTime wrote; times come back in UTC.

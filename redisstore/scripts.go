@@ -31,13 +31,30 @@ return 1
 // non-empty ARGV[7] it first checks that the stored version equals it.
 // KEYS[1]: record. ARGV: as createScript, then the expected version or "".
 // Returns the new version, or resNotFound, resCorrupt or resConflict.
+//
+// It runs on every write, so it makes as few calls as it can: HGET of the
+// version tells a missing key, a hash and another type apart in the common
+// case (EXISTS only when the field is missing), and a version short enough
+// for Lua's numbers to hold exactly, without the leading zero HINCRBY would
+// refuse, is bumped in the same HSET instead of a separate HINCRBY.
 var writeScript = redis.NewScript(`
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'none' then return -1 end
-if t ~= 'hash' then return -2 end
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v or not string.match(v, '^%d+$') then return -2 end
+local v = redis.pcall('HGET', KEYS[1], 'v')
+if type(v) == 'table' then
+  if v.err and string.sub(v.err, 1, 9) == 'WRONGTYPE' then return -2 end
+  return v
+end
+if not v then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+  return -2
+end
+if not string.match(v, '^%d+$') then return -2 end
 if ARGV[7] ~= '' and v ~= ARGV[7] then return -3 end
+if string.len(v) <= 13 and string.sub(v, 1, 1) ~= '0' then
+  local nv = tonumber(v) + 1
+  redis.call('HSET', KEYS[1], 'd', ARGV[1], 'c', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'uid', ARGV[5], 'v', string.format('%d', nv))
+  redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+  return nv
+end
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 'c', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'uid', ARGV[5])
 local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('PEXPIREAT', KEYS[1], ARGV[6])

@@ -104,6 +104,21 @@ func (s *Store) recordKey(hexKey string) string {
 	return s.prefix + "{" + hexKey + "}"
 }
 
+// keys returns recordKey(key.String()) and key.String() in one allocation
+// (the hex is a slice of the record key), for the hot Read and write paths.
+func (s *Store) keys(key store.Key) (rk, hexKey string) {
+	var h [2 * store.KeySize]byte
+	hex.Encode(h[:], key[:])
+	var b strings.Builder
+	b.Grow(len(s.prefix) + len(h) + 2)
+	b.WriteString(s.prefix)
+	b.WriteByte('{')
+	b.Write(h[:])
+	b.WriteByte('}')
+	rk = b.String()
+	return rk, rk[len(s.prefix)+1 : len(rk)-1]
+}
+
 // userKey is the Redis key of a user's index. The user ID is hashed so that
 // no user ID, whatever characters it holds, can shape the key name.
 func (s *Store) userKey(userID string) string {
@@ -143,7 +158,8 @@ func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Record{}, s.fail(ctx, op, key, err)
 	}
-	m, err := s.readHash(ctx, key.String())
+	rk, hexKey := s.keys(key)
+	m, err := s.readHash(ctx, rk, hexKey)
 	if err != nil {
 		if redis.HasErrorPrefix(err, "WRONGTYPE") {
 			return store.Record{}, fmt.Errorf("redisstore: read %s: %w: %w", short(key), ErrCorrupt, err)
@@ -282,19 +298,23 @@ func (s *Store) removal(cmd *redis.Cmd) (removal, error) {
 // user-index update that rides along with it (nil for a record without a
 // user).
 func (s *Store) writeCalls(script *redis.Script, key store.Key, rec store.Record, extra ...any) (rc, ic *scriptCall) {
-	hexKey := key.String()
-	expireAt := expireAtMillis(rec.Expires)
+	rk, hexKey := s.keys(key)
+	// Every write runs through here, so allocations are counted: the three
+	// times share one string, and expireAt is boxed once for both calls.
+	var buf [96]byte
+	b := appendTime(buf[:0], rec.Created)
+	c := len(b)
+	b = appendTime(b, rec.Updated)
+	u := len(b)
+	b = appendTime(b, rec.Expires)
+	times := string(b)
+	expireAt := any(expireAtMillis(rec.Expires))
+	args := make([]any, 0, 6+len(extra))
+	args = append(args, rec.Data, times[:c], times[c:u], times[u:], rec.UserID, expireAt)
 	rc = &scriptCall{
 		script: script,
-		keys:   []string{s.recordKey(hexKey)},
-		args: append([]any{
-			rec.Data,
-			encodeTime(rec.Created),
-			encodeTime(rec.Updated),
-			encodeTime(rec.Expires),
-			rec.UserID,
-			expireAt,
-		}, extra...),
+		keys:   []string{rk},
+		args:   append(args, extra...),
 	}
 	if rec.UserID != "" {
 		ic = &scriptCall{
@@ -334,30 +354,35 @@ type scriptCall struct {
 // cached (NOSCRIPT: it did not run) is sent again as EVAL. Results and
 // errors are left in each call's cmd.
 func (s *Store) runScripts(ctx context.Context, calls ...*scriptCall) {
-	live := calls[:0:0]
+	// Count the calls in place rather than gather them in a new slice:
+	// every write comes through here.
+	n := 0
+	var one *scriptCall
 	for _, c := range calls {
 		if c != nil {
-			live = append(live, c)
+			n++
+			one = c
 		}
 	}
-	switch len(live) {
+	switch n {
 	case 0:
 		return
 	case 1:
-		c := live[0]
-		c.cmd = c.script.Run(ctx, s.client, c.keys, c.args...)
+		one.cmd = one.script.Run(ctx, s.client, one.keys, one.args...)
 		return
 	}
 	// The pipeline's own error is the first failed command's, which each
-	// cmd carries as well.
-	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, c := range live {
+	// cmd carries as well. No Pipelined closure: capturing calls would move
+	// the caller's argument slice to the heap.
+	p := s.client.Pipeline()
+	for _, c := range calls {
+		if c != nil {
 			c.cmd = c.script.EvalSha(ctx, p, c.keys, c.args...)
 		}
-		return nil
-	})
-	for _, c := range live {
-		if redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
+	}
+	_, _ = p.Exec(ctx)
+	for _, c := range calls {
+		if c != nil && redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
 			c.cmd = c.script.Eval(ctx, s.client, c.keys, c.args...)
 		}
 	}

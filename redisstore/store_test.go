@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -446,5 +447,55 @@ func TestRefusedWriteKeepsIndexEntry(t *testing.T) {
 	}
 	if n, err := s.DeleteUser(ctx, "idx-user"); err != nil || n != 1 {
 		t.Errorf("DeleteUser = %d, %v; want 1", n, err)
+	}
+}
+
+// TestWriteBumpsVersionLikeHINCRBY pins the version a write leaves after
+// any stored version the script accepts: whatever shortcut writeScript
+// takes, the result must be what HINCRBY would make of the stored value,
+// an error included.
+func TestWriteBumpsVersionLikeHINCRBY(t *testing.T) {
+	ctx := context.Background()
+	s, c := newTestStore(t)
+	for _, v := range []string{
+		"1", "0", "07", "99", "9999999999999", "10000000000000",
+		// 9223372036854775806 is left out: HINCRBY makes it the largest
+		// int64, which the script's return through a Lua number turns
+		// into the smallest (before and after this shortcut alike).
+		"9007199254740993", "9223372036854775807", "18446744073709551615",
+	} {
+		t.Run(v, func(t *testing.T) {
+			scratch := s.Prefix() + "scratch"
+			c.Del(ctx, scratch)
+			c.HSet(ctx, scratch, fieldVersion, v)
+			want, wantErr := c.HIncrBy(ctx, scratch, fieldVersion, 1).Result()
+
+			key := storetest.RandomKey()
+			if err := s.Create(ctx, key, record("", "x", time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			rk := s.recordKey(key.String())
+			if err := c.HSet(ctx, rk, fieldVersion, v).Err(); err != nil {
+				t.Fatal(err)
+			}
+			err := s.Update(ctx, key, record("", "y", time.Hour))
+			if (err != nil) != (wantErr != nil) {
+				t.Fatalf("Update over version %s = %v; HINCRBY gave %v", v, err, wantErr)
+			}
+			got, _ := c.HGet(ctx, rk, fieldVersion).Result()
+			if wantErr != nil {
+				if got != v {
+					t.Errorf("failed Update left version %q, want %q untouched", got, v)
+				}
+				return
+			}
+			if got != strconv.FormatInt(want, 10) {
+				t.Errorf("Update over version %s left %q, want %d", v, got, want)
+			}
+			rec, err := s.Read(ctx, key)
+			if err != nil || rec.Version != uint64(want) || string(rec.Data) != "y" {
+				t.Errorf("Read = %+v, %v; want version %d and data y", rec, err, want)
+			}
+		})
 	}
 }
