@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,4 +199,34 @@ func BenchmarkHooks(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDecodeData: the JSON decode of a session's data, as a Read does
+// it (Storage, over a fresh copy of the defaults) and as json.Unmarshal
+// alone does it: the Read's part of what BENCHMARKS.md calls "one JSON
+// decode of the data".
+func BenchmarkDecodeData(b *testing.B) {
+	st := benchStorages(b)["SealedCookie"]
+	data, err := st.cfg.Serializer.Marshal(benchData{Count: 1, User: &benchUser{ID: 42, Email: "user@example.com", Roles: []string{"admin", "staff"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Storage", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			d := st.newDefaults()
+			if err := st.decodeData(data, &d); err != nil || d.User == nil {
+				b.Fatal("not decoded", err)
+			}
+		}
+	})
+	b.Run("Unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var d benchData
+			if err := json.Unmarshal(data, &d); err != nil || d.User == nil {
+				b.Fatal("not decoded", err)
+			}
+		}
+	})
 }
