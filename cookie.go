@@ -74,8 +74,6 @@ func (c *cookieSpec) deletionAt(name, path, domain string) string {
 	return name + "=" + attrs + "; Max-Age=0; Expires=" + expiredDate + c.post
 }
 
-var noCacheSetCookie = []string{`no-cache="Set-Cookie"`}
-
 // markVary says that the response depends on the request's cookies, so
 // that a shared cache never serves one user's page to another.
 func markVary(h http.Header) {
@@ -93,7 +91,8 @@ func markUncacheable(h http.Header) {
 	}
 	switch {
 	case cc == "":
-		h["Cache-Control"] = noCacheSetCookie
+		// A slice of its own: a handler may edit the header in place.
+		h["Cache-Control"] = []string{`no-cache="Set-Cookie"`}
 	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") && !strings.Contains(cc, "no-cache"):
 		h["Cache-Control"] = []string{cc + `, no-cache="Set-Cookie"`}
 	}

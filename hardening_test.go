@@ -248,3 +248,35 @@ func TestGetUnderMiddlewareIsFromContext(t *testing.T) {
 		t.Errorf("count %d after 3 requests, want 3", c)
 	}
 }
+
+// TestHeadersNotSharedBetweenResponses: a handler that edits a header the
+// library set, in place, changes its own response only. A header slice
+// shared between responses would let one handler's edit (say, to
+// Cache-Control) reach every later response, another user's included.
+func TestHeadersNotSharedBetweenResponses(t *testing.T) {
+	st := mustCookieStorage(t, baseConfig(nil))
+	commit := func() http.Header {
+		s, err := st.Get(httptest.NewRequest("GET", "/", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Set(testData{Count: 1})
+		w := httptest.NewRecorder()
+		if err := st.Commit(context.Background(), w, s); err != nil {
+			t.Fatal(err)
+		}
+		return w.Header()
+	}
+	first := commit()
+	for _, name := range []string{"Cache-Control", "Vary", "Set-Cookie"} {
+		for i := range first[name] {
+			first[name][i] = "edited"
+		}
+	}
+	second := commit()
+	for _, name := range []string{"Cache-Control", "Vary", "Set-Cookie"} {
+		if v := second.Get(name); v == "edited" || v == "" {
+			t.Errorf("%s of the next response = %q after the first response's header was edited in place", name, v)
+		}
+	}
+}
