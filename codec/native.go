@@ -92,13 +92,30 @@ func newNative(secrets []string, sealed bool) (*native, error) {
 
 const hkdfLabel = "github.com/b4f9cdbb/session native v1 "
 
-func deriveKey(secret []byte, sealed bool) (*key, error) {
-	k := &key{}
+// KeyID returns the key ID that every native value (NewSealed, NewSigned)
+// made with secret carries in its header, right after the version byte. It
+// is derived one way from the secret and reveals nothing of it; tools use it
+// to tell which secret made a value, or that none of theirs did, without
+// authenticating the value (cmd/sessionctl's inspect does).
+func KeyID(secret string) [4]byte {
+	id, _ := keyID([]byte(secret)) // HKDF-SHA256 fails only for outputs over 8 KiB
+	return id
+}
+
+func keyID(secret []byte) ([keyIDLen]byte, error) {
 	id, err := hkdf.Key(sha256.New, secret, nil, hkdfLabel+"key-id", keyIDLen)
 	if err != nil {
+		return [keyIDLen]byte{}, err
+	}
+	return [keyIDLen]byte(id), nil
+}
+
+func deriveKey(secret []byte, sealed bool) (*key, error) {
+	k := &key{}
+	var err error
+	if k.id, err = keyID(secret); err != nil {
 		return nil, err
 	}
-	copy(k.id[:], id)
 	if sealed {
 		enc, err := hkdf.Key(sha256.New, secret, nil, hkdfLabel+"aes-256-gcm", 32)
 		if err != nil {

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -482,3 +483,29 @@ func BenchmarkSealedEncode(b *testing.B) { benchEncode(b, nativeKinds[0]) }
 func BenchmarkSealedDecode(b *testing.B) { benchDecode(b, nativeKinds[0]) }
 func BenchmarkSignedEncode(b *testing.B) { benchEncode(b, nativeKinds[1]) }
 func BenchmarkSignedDecode(b *testing.B) { benchDecode(b, nativeKinds[1]) }
+
+// TestKeyIDInHeader: the 4 bytes after the version byte of a native value
+// are KeyID of the secret that made it, so that a tool holding several
+// secrets can name the one a value needs; distinct secrets get distinct IDs.
+func TestKeyIDInHeader(t *testing.T) {
+	forEachNative(t, func(t *testing.T, k nativeKind) {
+		seen := map[[4]byte]string{}
+		for _, s := range []string{nativeSecret1, nativeSecret2, nativeSecret3} {
+			v, err := k.codec(t, s).AppendEncode(nil, "n", &Payload{}, nativeNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := base64.RawURLEncoding.DecodeString(string(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := [4]byte(tok[1:5]); got != KeyID(s) {
+				t.Errorf("header key ID %x, KeyID says %x", got, KeyID(s))
+			}
+			if other, dup := seen[KeyID(s)]; dup {
+				t.Errorf("secrets %q and %q share a key ID", other, s)
+			}
+			seen[KeyID(s)] = s
+		}
+	})
+}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -186,7 +184,7 @@ func (r *ring) diagnose(name, value string, kinds []string, now time.Time) refus
 	if tok[0] != 0x01 {
 		return refusal{"malformed", fmt.Sprintf("format version 0x%02x, this library writes 0x01: not a native session cookie, or altered", tok[0])}
 	}
-	if !slices.ContainsFunc(r.secrets, func(s string) bool { return keyID(s) == [4]byte(tok[1:5]) }) {
+	if !slices.ContainsFunc(r.secrets, func(s string) bool { return codec.KeyID(s) == [4]byte(tok[1:5]) }) {
 		return refusal{"wrong secret", "made with a secret that is not in SESSION_SECRETS: by another environment or application, with a secret retired too early, or forged. After a rotation keep the old secret after the new one until the session lifetime has passed"}
 	}
 	// The key is ours: the value does not verify under this name or kind.
@@ -228,15 +226,4 @@ func kindWords(kind string) string {
 		return "server-side"
 	}
 	return "cookie"
-}
-
-// keyID is the key ID a native value made with secret carries in its
-// header, derived as codec/native.go derives it; TestKeyIDMatchesCodec
-// checks that the two agree.
-func keyID(secret string) [4]byte {
-	id, err := hkdf.Key(sha256.New, []byte(secret), nil, "github.com/b4f9cdbb/session native v1 key-id", 4)
-	if err != nil {
-		return [4]byte{}
-	}
-	return [4]byte(id)
 }

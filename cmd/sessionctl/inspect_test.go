@@ -158,27 +158,3 @@ func TestInspectTooLarge(t *testing.T) {
 	inspectWith(t, secret1, strings.Repeat("A", codec.MaxCookieSize)).want(t, exitRefused, "refused: too large", "at most 4096")
 	inspectWith(t, secret1, "-codec", "remix", strings.Repeat("A", codec.MaxCookieSize)).want(t, exitRefused, "refused: too large")
 }
-
-// TestKeyIDMatchesCodec pins sessionctl's copy of the native key-ID
-// derivation to the codec's: a value's header must name its secret.
-func TestKeyIDMatchesCodec(t *testing.T) {
-	for _, build := range []func(...string) (codec.Codec, error){codec.NewSealed, codec.NewSigned} {
-		for _, s := range allSecrets {
-			c, err := build(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := c.AppendEncode(nil, "n", &codec.Payload{}, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := base64.RawURLEncoding.DecodeString(string(v))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := [4]byte(tok[1:5]); got != keyID(s) {
-				t.Fatalf("key ID in the token %x, keyID says %x", got, keyID(s))
-			}
-		}
-	}
-}
