@@ -94,7 +94,9 @@ func followers(st *Storage[testData], b *browser, n int, fn func(*testData)) []e
 // goes away (its context is cancelled). The commits that were waiting for
 // it are not failed for that: they are written without it.
 func TestGroupCommitLeaderCancelled(t *testing.T) {
-	st, _, b := hotSession(t, 100*time.Millisecond)
+	// The write lasts far longer than the test's own pauses, so that a
+	// slow, loaded machine still cancels it mid-flight.
+	st, _, b := hotSession(t, 300*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	leader := startLeader(t, ctx, st, b, func(d *testData) { d.Count += 1000 })
 	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
@@ -161,7 +163,10 @@ func panicsWhenMadeAgain() func(*testData) {
 func TestGroupCommitPanicStaysWithItsRequest(t *testing.T) {
 	inc := func(d *testData) { d.Count++ }
 	for _, panicker := range []int{0, 1} { // the group's leader, or a member
-		st, _, b := hotSession(t, 50*time.Millisecond)
+		// Every commit below must load the session before the first
+		// write lands, so that its change is made again: the write lasts
+		// far longer than the pauses that queue them.
+		st, _, b := hotSession(t, 200*time.Millisecond)
 		leader := startLeader(t, context.Background(), st, b, inc)
 		var commits []<-chan goCommitResult
 		for i := range 4 {
