@@ -400,6 +400,9 @@ func backoff(ctx context.Context, attempt int) error {
 // with the same Name, Path and Domain, together with every cookie listed in
 // Config.Legacy (with their own Path and Domain), so that a logout after a
 // migration is final. Use it at logout. It is DestroyHeader on w.Header().
+// When the store fails without saying whether it deleted the record (a
+// connection broken mid-call), the delete is sent again for about a third
+// of a second before Destroy returns the error: deleting is idempotent.
 //
 // With cookie storage nothing is kept on the server, so a copy of the old
 // cookie stays valid until its expiry; see the README's security model.
@@ -412,7 +415,7 @@ func (st *Storage[T]) Destroy(ctx context.Context, w http.ResponseWriter, s *Ses
 // and Cache-Control: no-cache="Set-Cookie".
 func (st *Storage[T]) DestroyHeader(ctx context.Context, h http.Header, s *Session[T]) error {
 	if st.store != nil && s.hasRecord {
-		if _, err := st.delete(ctx, s.key); err != nil {
+		if err := st.deleteRetrying(ctx, s.key); err != nil {
 			err = fmt.Errorf("session: deleting the session from the store: %w", err)
 			st.lifecycle(ctx, Destroyed, 0, err)
 			return err

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,6 +107,23 @@ func (st *Storage[T]) settle(ctx context.Context, s *Session[T], key store.Key, 
 	default:
 		return settled{outcome: unsent, err: werr}
 	}
+}
+
+// deleteRetrying deletes the record under key for a logout or a
+// revocation, sending the delete again, with readBackWaits' pauses, while
+// the store fails in a way that leaves the outcome unknown: a delete is
+// idempotent, and the session must end either way.
+func (st *Storage[T]) deleteRetrying(ctx context.Context, key store.Key) error {
+	var err error
+	for _, wait := range readBackWaits {
+		if perr := pause(ctx, wait); perr != nil {
+			return cmp.Or(err, perr)
+		}
+		if _, err = st.delete(ctx, key); err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // readBack reads the record under key, up to tries times while the store

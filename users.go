@@ -56,13 +56,14 @@ func (st *Storage[T]) ListUserSessions(ctx context.Context, userID string) ([]In
 // RevokeSession ends the session stored under key, for example one picked
 // from ListUserSessions ("sign out that device"). Only the owner's own
 // sessions should be offered: check that key is in the user's list first.
-// Revoking a session that no longer exists is not an error. It returns
+// Revoking a session that no longer exists is not an error. A delete the
+// store fails without an answer is sent again, as by Destroy. It returns
 // ErrNotSupported for cookie storage.
 func (st *Storage[T]) RevokeSession(ctx context.Context, key Key) error {
 	if st.store == nil {
 		return fmt.Errorf("%w: cookie storage keeps no sessions to revoke", ErrNotSupported)
 	}
-	_, err := st.delete(ctx, key)
+	err := st.deleteRetrying(ctx, key)
 	st.lifecycle(ctx, RevokedSession, 0, err)
 	return err
 }

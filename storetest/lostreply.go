@@ -106,6 +106,16 @@ func (f *flaky) Update(ctx context.Context, key store.Key, rec store.Record) err
 	return f.write(func() error { return f.Store.Update(ctx, key, rec) })
 }
 
+func (f *flaky) Delete(ctx context.Context, key store.Key) (bool, error) {
+	var live bool
+	err := f.write(func() error {
+		var err error
+		live, err = f.Store.Delete(ctx, key)
+		return err
+	})
+	return live, err
+}
+
 func (f *flaky) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	f.mu.Lock()
 	isDown := f.fault == down
@@ -196,6 +206,22 @@ func testLostReplies(t *testing.T, s store.Store) {
 			if list, err := direct.ListUserSessions(ctx, user); err != nil || len(list) != 1 {
 				t.Errorf("ListUserSessions = %d sessions, %v; want exactly the one committed (no orphan from the lost reply)", len(list), err)
 			}
+		})
+	}
+	// A logout whose delete lost its reply is still a logout: a delete can
+	// be sent again, and the session must be gone either way.
+	for _, tc := range []struct {
+		name  string
+		fault fault
+	}{{"AppliedReplyLost", applyThenLose}, {"NotApplied", loseBeforeApply}} {
+		t.Run("Destroy/"+tc.name, func(t *testing.T) {
+			cookie, key := signIn(t, st, randomUserID())
+			sess := load(t, st, cookie)
+			f.arm(tc.fault, 1)
+			if err := st.Destroy(ctx, httptest.NewRecorder(), sess); err != nil {
+				t.Errorf("Destroy: %v; want success, a delete can be sent again", err)
+			}
+			wantNotFound(t, s, key, "after a Destroy whose delete lost its reply")
 		})
 	}
 	t.Run("StoreDown", func(t *testing.T) {
