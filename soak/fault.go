@@ -64,10 +64,24 @@ func (f *faultStore) start(context.Context) error      { f.down.Store(false); re
 // fails reports the error the call must fail with before reaching the
 // store, if any.
 func (f *faultStore) fails() error {
-	if f.down.Load() || f.failNext.Add(-1) >= 0 {
+	if f.down.Load() || f.takeFailure() {
 		return errOutage
 	}
 	return nil
+}
+
+// takeFailure reports whether this call is one of bugLateFail's failing
+// calls, counting it off.
+func (f *faultStore) takeFailure() bool {
+	for {
+		n := f.failNext.Load()
+		if n <= 0 {
+			return false
+		}
+		if f.failNext.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 func (f *faultStore) Create(ctx context.Context, key store.Key, rec store.Record) error {
