@@ -181,7 +181,11 @@ func (st *Storage[T]) writeGroup(ctx context.Context, s *Session[T], group []*qu
 	}
 	// The write goes on while any commit of the group still waits for
 	// it: one request going away must not fail the others.
-	wctx, cancel := groupContext(ctx, group)
+	others := make([]context.Context, len(group))
+	for i, q := range group {
+		others[i] = q.ctx
+	}
+	wctx, cancel := contextOfAll(ctx, others)
 	defer cancel()
 	res, stored, err = st.rewrite(wctx, work, base, now)
 	res.reapplied = true
@@ -198,12 +202,13 @@ func (st *Storage[T]) writeGroup(ctx context.Context, s *Session[T], group []*qu
 	return res, stored, err, true
 }
 
-// groupContext returns a context with ctx's values that is cancelled when
-// ctx and every group member's context are done.
-func groupContext[T any](ctx context.Context, group []*queuedCommit[T]) (context.Context, context.CancelFunc) {
+// contextOfAll returns a context with ctx's values that is cancelled when
+// ctx and every one of others are done: work done for several requests at
+// once goes on while any of them still waits for it.
+func contextOfAll(ctx context.Context, others []context.Context) (context.Context, context.CancelFunc) {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var mu sync.Mutex
-	left := 1 + len(group)
+	left := 1 + len(others)
 	stops := make([]func() bool, 0, left)
 	one := func() {
 		mu.Lock()
@@ -213,8 +218,8 @@ func groupContext[T any](ctx context.Context, group []*queuedCommit[T]) (context
 		}
 	}
 	stops = append(stops, context.AfterFunc(ctx, one))
-	for _, q := range group {
-		stops = append(stops, context.AfterFunc(q.ctx, one))
+	for _, o := range others {
+		stops = append(stops, context.AfterFunc(o, one))
 	}
 	return wctx, func() {
 		for _, stop := range stops {

@@ -81,6 +81,9 @@ type spyStore struct {
 	// writeDelay is how long each update takes, as a network round trip
 	// would; a cancelled context ends it early, before the write applies.
 	writeDelay atomic.Int64
+	// readHold, when set, holds every read after it has read the record,
+	// until the channel is closed: the reply is on its way.
+	readHold atomic.Pointer[chan struct{}]
 }
 
 func newSpyStore(t testing.TB, c *clock) *spyStore {
@@ -120,7 +123,15 @@ func (s *spyStore) Read(ctx context.Context, key store.Key) (store.Record, error
 	if err := s.gate(ctx, key); err != nil {
 		return store.Record{}, err
 	}
-	return s.Store.Read(ctx, key)
+	rec, err := s.Store.Read(ctx, key)
+	if hold := s.readHold.Load(); hold != nil {
+		select {
+		case <-*hold:
+		case <-ctx.Done():
+			return store.Record{}, ctx.Err()
+		}
+	}
+	return rec, err
 }
 
 // slowWrite waits out writeDelay, or returns ctx's error if it ends first.

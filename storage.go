@@ -31,6 +31,10 @@ type Storage[T any] struct {
 	// stripes serialise the updates of one session within this process
 	// (striped by key) and group them; see groupcommit.go.
 	stripes [256]commitStripe[T]
+	// reads share the reads of one session between parallel requests,
+	// when sharedReads; see sharedread.go.
+	reads       [256]readStripe
+	sharedReads bool
 }
 
 // NewCookieStorage returns a Storage that keeps the whole session in the
@@ -67,6 +71,7 @@ func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
 	s.decodeData = dataDecoder(cfg.Serializer, copyDefault)
 	s.versioned, _ = st.(store.Versioned)
 	s.index, _ = st.(store.UserIndex)
+	s.sharedReads = st != nil && sharesReads(st)
 	own := spec.deletion(spec.name)
 	for _, l := range cfg.Legacy {
 		d := spec.deletionAt(l.Name, l.Path, l.Domain)
@@ -201,7 +206,7 @@ func (st *Storage[T]) loadSession(ctx context.Context, h http.Header) (*Session[
 		s.loadErr = ErrCookieInvalid
 		return s, nil
 	}
-	rec, err := st.read(ctx, key)
+	rec, err := st.readShared(ctx, key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.loadErr = err

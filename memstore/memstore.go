@@ -97,6 +97,11 @@ func (s *Store) Create(ctx context.Context, key store.Key, rec store.Record) err
 	return nil
 }
 
+// InProcess reports true: a Read is a map lookup in this process, so the
+// session layer does not make parallel requests of one session share
+// their reads, as it does for stores across a network.
+func (s *Store) InProcess() bool { return true }
+
 // Read returns a copy of the live record under key, or store.ErrNotFound.
 func (s *Store) Read(ctx context.Context, key store.Key) (store.Record, error) {
 	if err := ctx.Err(); err != nil {

@@ -37,7 +37,12 @@
 //   - A store is safe for use by many goroutines at once.
 //
 // Stores may add the optional capabilities Versioned (conflict detection)
-// and UserIndex (list and revoke a user's sessions). The conformance suite in
+// and UserIndex (list and revoke a user's sessions). A store whose Read is
+// answered from the process's own memory, with no round trip, may say so
+// with a method InProcess() bool that returns true: the session layer then
+// reads it afresh for every request, instead of letting parallel requests
+// of one session share a read (which only pays off over a network or a
+// disk). The conformance suite in
 // package storetest checks all of it; run it against your own store.
 package store
 
