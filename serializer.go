@@ -59,21 +59,38 @@ func copier[T any](def T, ser Serializer) (func() T, error) {
 
 // dataDecoder returns the function that decodes a session's data into v,
 // which holds a fresh copy of the defaults; fresh makes another. It is
-// ser.Unmarshal, made cheaper for the default JSON serializer when T allows
-// (see jsonCopiesInput): a pooled json.Decoder then spares the allocations
+// ser.Unmarshal, made cheaper for the default JSON serializer when T
+// allows: first the fast path (jsonfast.go), whose plan for T is built
+// here, once per Storage, for the simple inputs it can vouch for; then a
+// pooled json.Decoder (see jsonCopiesInput), which spares the allocations
 // of json.Unmarshal's state and scanner, half of its allocations for a
 // small session. The result, and the error, are json.Unmarshal's.
 func dataDecoder[T any](ser Serializer, fresh func() T) func(data []byte, v *T) error {
-	if ser != Serializer(JSON{}) || !jsonCopiesInput(reflect.TypeFor[T]()) {
+	t := reflect.TypeFor[T]()
+	if ser != Serializer(JSON{}) {
 		return func(data []byte, v *T) error { return ser.Unmarshal(data, v) }
 	}
+	plan, reuse := newJSONPlan(t), jsonCopiesInput(t)
+	if plan == nil && !reuse {
+		return func(data []byte, v *T) error { return json.Unmarshal(data, v) }
+	}
 	return func(data []byte, v *T) error {
-		if unmarshalReused(data, v) {
-			return nil
+		if plan != nil {
+			if plan.decode(data, reflect.ValueOf(v).Elem()) {
+				return nil
+			}
+			// The fast path gave up, perhaps halfway: start again
+			// from the defaults.
+			*v = fresh()
 		}
-		// v may be partly written: decode again from the defaults, as
-		// json.Unmarshal alone would have.
-		*v = fresh()
+		if reuse {
+			if unmarshalReused(data, v) {
+				return nil
+			}
+			// v may be partly written: decode again from the defaults,
+			// as json.Unmarshal alone would have.
+			*v = fresh()
+		}
 		return json.Unmarshal(data, v)
 	}
 }

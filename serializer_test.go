@@ -19,6 +19,41 @@ var jsonInputs = []string{
 	`{"count":1,"count":2}`, `{"unknown":[1,2,{"a":null}],"count":5}`, `{"count":1e400}`, `{"count":`,
 	`[]`, `1`, `"s"`, ``, ` `, `{"count":1`, `{"tags":{"a":1}}`, `{"user":null}`, `{"user":{"email":"\u00e9\ud83d\ude00"}}`,
 	strings.Repeat(`{"tags":`, 5000), strings.Repeat("[", 100000), `{"count":1}` + strings.Repeat(" ", maxReusedJSON),
+	// The JSON fast path's rules (jsonfast.go), one group each. Escapes,
+	// in values and keys, which it leaves to encoding/json:
+	`{"user":{"email":"a\"b"}}`, `{"user":{"email":"\u0041\/"}}`, `{"tags":{"k\n":"v"}}`, `{"co\u0075nt":5}`, `{"user":{"email":"\x"}}`,
+	// control characters, invalid and valid UTF-8:
+	"{\"user\":{\"email\":\"a\tb\"}}", "{\"tags\":{\"\x01\":\"v\"}}", "{\"user\":{\"email\":\"\xff\"}}",
+	"{\"user\":{\"email\":\"\xed\xa0\x80\"}}", "{\"user\":{\"email\":\"\xc3\"}}", "{\"tags\":{\"\xc3\":\"v\"}}",
+	"{\"user\":{\"email\":\"\xc3\xa9\xef\xbf\xbd\xf0\x9f\x98\x80\"}}", "{\"x\xff\":1,\"count\":2}",
+	// keys that match a field only case-insensitively (ſ folds to s):
+	`{"COUNT":4}`, `{"Count":4,"count":5}`, `{"count":5,"Count":4}`, `{"user":{"ID":3,"Email":"x","ROLES":["r"]}}`,
+	`{"co_unt":1}`, `{"cou-nt":1}`, "{\"tag\xc5\xbf\":{\"a\":\"b\"}}", "{\"\xe2\x84\xaa\":1}", `{"counts":1,"user ":{}}`,
+	// null into each kind:
+	`{"count":null}`, `{"user":{"id":null,"email":null,"roles":null}}`, `{"tags":null}`, `{"tags":{"a":null}}`, `{"user":null,"count":1}`,
+	`nul`, `nulls`, `{"count":nul}`, `{"user":{"email":nulL}}`,
+	// integers that do not fit, or are not integers, or not JSON:
+	`{"count":9223372036854775807}`, `{"count":9223372036854775808}`, `{"count":-9223372036854775808}`,
+	`{"count":-9223372036854775809}`, `{"count":18446744073709551615}`, `{"count":18446744073709551616}`,
+	`{"count":99999999999999999999999}`, `{"count":-0}`, `{"count":0}`, `{"count":1.0}`, `{"count":1e2}`, `{"count":1E+0}`,
+	`{"count":01}`, `{"count":-}`, `{"count":+1}`, `{"count":.5}`, `{"count":1.}`, `{"count":1e}`, `{"count":-01}`, `{"count":0x1}`,
+	`{"count":true}`, `{"count":"1"}`, `{"count":[]}`, `{"count":{}}`, `{"user":{"email":1}}`, `{"user":"x"}`, `{"tags":[]}`, `{"tags":{"a":{}}}`,
+	// unknown keys, whose values must still be valid:
+	`{"x":{"y":[1,-2.5e-3,"a",true,false,null,{"z":[]},[]]},"count":2}`, `{"x":[1,]}`, `{"x":[,1]}`, `{"x":tru}`, `{"x":nulll}`,
+	"{\"x\":\"\x01\"}", `{"x":{"a" 1}}`, `{"x":{"a":1,}}`, `{"x":{1:1}}`, `{"x":01}`, `{"x":1.e3}`, `{"x":"\q"}`, `{"x":}`,
+	// duplicate keys: the last wins, decoded over what the first left:
+	`{"user":{"id":1,"roles":["a"]},"user":{"email":"e"}}`, `{"user":{"roles":["a","b","c"],"roles":["d"]}}`,
+	`{"user":{"roles":["a"],"roles":["b","c","d"]}}`, `{"tags":{"a":"1"},"tags":{"b":"2"}}`, `{"tags":{"a":"1","a":"2"}}`,
+	`{"user":{"id":1},"user":null,"user":{"email":"e"}}`, `{"user":{"roles":["a"]},"user":{"roles":[]}}`,
+	// whitespace everywhere, and bytes that are not whitespace:
+	" \t\n\r{ \"count\" :\t1 ,\n\"user\" : { \"roles\" : [ \"a\" , \"b\" ] ,\"id\"\r:\r-3 } , \"tags\" : { \"k\" : \"v\" } } \r\n",
+	"{\"count\":1}\f", "\v{\"count\":1}", "{\"count\":1}\x00", `{"count":1},`, `{"count":1}]`, `{"count":1}}`, `{"count" 1}`, `{"count":1 "user":{}}`,
+	// nesting around the fast path's bound:
+	`{"x":` + strings.Repeat("[", maxFastDepth-2) + strings.Repeat("]", maxFastDepth-2) + `,"count":1}`,
+	`{"x":` + strings.Repeat("[", maxFastDepth-1) + strings.Repeat("]", maxFastDepth-1) + `,"count":1}`,
+	`{"x":` + strings.Repeat("[", maxFastDepth) + strings.Repeat("]", maxFastDepth) + `,"count":1}`,
+	`{"x":` + strings.Repeat(`{"a":`, maxFastDepth) + "1" + strings.Repeat("}", maxFastDepth) + `,"count":1}`,
+	`{"x":` + strings.Repeat("[", 200) + strings.Repeat("]", 199) + `}`, `{"user":{"roles":[[]]}}`, `{"user":{"roles":["a",["b"]]}}`,
 }
 
 // TestDataDecoderMatchesUnmarshal: the faster decode of the JSON serializer
