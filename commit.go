@@ -333,7 +333,7 @@ func (st *Storage[T]) insert(ctx context.Context, s *Session[T], rec store.Recor
 
 // payload encodes s's data as committed at now, with its new expiry.
 func (st *Storage[T]) payload(s *Session[T], now time.Time) (codec.Payload, error) {
-	data, err := st.cfg.Serializer.Marshal(s.data)
+	data, err := st.encodeData(&s.data)
 	if err != nil {
 		return codec.Payload{}, fmt.Errorf("session: encoding the session data: %w", err)
 	}

@@ -95,6 +95,12 @@ func dataDecoder[T any](ser Serializer, fresh func() T) func(data []byte, v *T) 
 	}
 }
 
+// dataEncoder returns the function that encodes a session's data: the
+// serializer's Marshal.
+func dataEncoder[T any](ser Serializer) func(v *T) ([]byte, error) {
+	return func(v *T) ([]byte, error) { return ser.Marshal(*v) }
+}
+
 // maxReusedJSON is the largest input unmarshalReused takes: a pooled
 // decoder keeps a buffer about twice the size of the largest input it
 // read. A cookie holds at most 4 KiB.

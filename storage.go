@@ -24,6 +24,7 @@ type Storage[T any] struct {
 	index       store.UserIndex // store as UserIndex, or nil
 	newDefaults func() T
 	decodeData  func(data []byte, v *T) error // the serializer's Unmarshal, or its faster twin (dataDecoder)
+	encodeData  func(v *T) ([]byte, error)    // the serializer's Marshal, or its faster twin (dataEncoder)
 	// legacyDeletions expire every Config.Legacy cookie with its own Path
 	// and Domain; Destroy sends them all.
 	legacyDeletions []string
@@ -69,6 +70,7 @@ func newStorage[T any](st store.Store, cfg Config[T]) (*Storage[T], error) {
 	}
 	s := &Storage[T]{cfg: cfg, cookie: spec, store: st, newDefaults: copyDefault, token: tok}
 	s.decodeData = dataDecoder(cfg.Serializer, copyDefault)
+	s.encodeData = dataEncoder[T](cfg.Serializer)
 	s.versioned, _ = st.(store.Versioned)
 	s.index, _ = st.(store.UserIndex)
 	s.sharedReads = st != nil && sharesReads(st)
