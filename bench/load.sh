@@ -5,7 +5,8 @@
 #    ReadModifyWrite handler on 127.0.0.1 and drives it with wrk
 #    (bench/wrk/cookie.lua keeps a session per in-flight request and checks
 #    its counter): wrk -t2 -c16, ROUNDS interleaved rounds;
-# 2. one shared session: the server-side implementations only, wrk -t1 -c16
+# 2. one shared session: the server-side implementations (and the floor,
+#    under the same script), wrk -t1 -c16
 #    (bench/wrk/shared.lua: 16 connections send the cookie of ONE session),
 #    then each session's final counter against its 2xx answers (lost
 #    updates); SHARED_ROUNDS rounds.

@@ -10,6 +10,8 @@
 // server-side implementations only, every connection of a wrk thread
 // sending the cookie of one session (wrk/shared.lua), and a table of lost
 // updates: the session's final counter against the 2xx answers it got.
+// The floor runs there too, under the same script, threads and counting
+// handler, so that its "% of floor" compares like with like.
 //
 //	go run ./cmd/load -shared -t 1 -c 16 -s wrk/shared.lua
 //
@@ -82,7 +84,7 @@ func main() {
 	if *shared {
 		var adapters []bench.Adapter
 		for _, a := range bench.Adapters() {
-			if a.ServerSide && re.MatchString(a.Name) {
+			if a.Name == bench.Floor || a.ServerSide && re.MatchString(a.Name) {
 				adapters = append(adapters, a)
 			}
 		}

@@ -80,23 +80,22 @@ func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.D
 
 	fmt.Printf("wrk -t%d -c%d -d%s -s %s: %d session(s), each sent by %d connections at once; ReadModifyWrite handler on 127.0.0.1; %d round(s), req/s the median, counts summed.\n\n",
 		threads, conns, d, script, threads, conns/max(threads, 1), rounds)
-	fmt.Println("| implementation | req/s | avg latency | 2xx answers | non-2xx | 2xx seen by wrk | final counter − 1 | lost updates | verdict |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| implementation | req/s | % of floor | avg latency | 2xx answers | non-2xx | 2xx seen by wrk | final counter − 1 | lost updates | verdict |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	var broken []string
+	floorRPS := medianRPS(results[bench.Floor])
 	for _, a := range adapters {
 		rs := results[a.Name]
 		if len(rs) == 0 {
-			fmt.Printf("| %s | skipped | | | | | | | |\n", a.Name)
+			fmt.Printf("| %s | skipped | | | | | | | | |\n", a.Name)
 			continue
 		}
-		var all []sessionCount
-		var rps []float64
-		for _, r := range rs {
-			all = append(all, r.sessions...)
-			rps = append(rps, r.rps)
+		if a.Name == bench.Floor {
+			fmt.Printf("| %s | %.0f | 100.0%% | %s | %d | | | | | (no session) |\n", a.Name, floorRPS, rs[len(rs)/2].latency, total(sessionsOf(rs)).served)
+			continue
 		}
-		slices.Sort(rps)
-		t := total(all)
+		rps := medianRPS(rs)
+		t := total(sessionsOf(rs))
 		verdict := "ok: every 2xx counted"
 		switch {
 		case a.Library == "session" && (t.failed > 0 || t.lost() != 0):
@@ -107,13 +106,35 @@ func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.D
 		case t.failed > 0:
 			verdict = "answers errors"
 		}
-		fmt.Printf("| %s | %.0f | %s | %d | %d | %d | %d | %d | %s |\n",
-			a.Name, rps[len(rps)/2], rs[len(rs)/2].latency, t.served, t.failed, t.wrkOK, t.final-1, t.lost(), verdict)
+		fmt.Printf("| %s | %.0f | %.1f%% | %s | %d | %d | %d | %d | %d | %s |\n",
+			a.Name, rps, 100*rps/floorRPS, rs[len(rs)/2].latency, t.served, t.failed, t.wrkOK, t.final-1, t.lost(), verdict)
 	}
 	if len(broken) > 0 {
 		return fmt.Errorf("shared session: %s answered errors or lost updates: see the table", strings.Join(broken, ", "))
 	}
 	return nil
+}
+
+// medianRPS is the median req/s of rs, or 0 for none.
+func medianRPS(rs []sharedResult) float64 {
+	if len(rs) == 0 {
+		return 0
+	}
+	rps := make([]float64, len(rs))
+	for i, r := range rs {
+		rps[i] = r.rps
+	}
+	slices.Sort(rps)
+	return rps[len(rps)/2]
+}
+
+// sessionsOf is every session of rs.
+func sessionsOf(rs []sharedResult) []sessionCount {
+	var all []sessionCount
+	for _, r := range rs {
+		all = append(all, r.sessions...)
+	}
+	return all
 }
 
 // total sums the counts of sessions; its final is 1 + the sum of the
@@ -147,11 +168,18 @@ func runShared(a bench.Adapter, env bench.Env, script string, d time.Duration, t
 		}
 	}()
 
-	// One signed-in session per wrk thread, counter 1.
+	// One signed-in session per wrk thread, counter 1. The floor has no
+	// session: its threads send a cookie of their own, which it ignores.
+	floor := a.Name == bench.Floor
 	cookies := make([]string, threads)
 	reqs := make([]*http.Request, threads)
 	counts := make(map[string]*answers, threads)
 	for i := range cookies {
+		if floor {
+			cookies[i] = "floor=" + strconv.Itoa(i+1)
+			counts[cookies[i]] = &answers{}
+			continue
+		}
 		r, w := bench.Seed(h)
 		if w.Code != http.StatusOK || w.Body.String() != "1" {
 			return sharedResult{}, fmt.Errorf("New answered %d %q", w.Code, w.Body.String())
@@ -222,6 +250,10 @@ func runShared(a bench.Adapter, env bench.Env, script string, d time.Duration, t
 		c := &res.sessions[i]
 		n := counts[cookies[i]]
 		c.served, c.failed = int(n.ok.Load()), int(n.other.Load())
+		if floor {
+			c.final = 1 + c.served // nothing to lose
+			continue
+		}
 		w := bench.Do(h.Read, r)
 		if w.Code != http.StatusOK {
 			return res, fmt.Errorf("reading session %d back: %d %s", i+1, w.Code, strings.TrimSpace(w.Body.String()))
