@@ -230,3 +230,26 @@ func BenchmarkDecodeData(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodeData: the JSON encode of a session's data, as a commit
+// does it (Storage) and as json.Marshal alone does it.
+func BenchmarkEncodeData(b *testing.B) {
+	st := benchStorages(b)["Memory"]
+	d := benchData{Count: 1, User: &benchUser{ID: 42, Email: "user@example.com", Roles: []string{"admin", "staff"}}}
+	b.Run("Storage", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if data, err := st.encodeData(&d); err != nil || len(data) == 0 {
+				b.Fatal("not encoded", err)
+			}
+		}
+	})
+	b.Run("Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if data, err := json.Marshal(d); err != nil || len(data) == 0 {
+				b.Fatal("not encoded", err)
+			}
+		}
+	})
+}

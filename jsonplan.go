@@ -40,9 +40,10 @@ const (
 	planStruct
 )
 
-// jsonPlan says how the fast path decodes into one Go type. It is built
-// once per Storage (newJSONPlan) and only read afterwards, so decodes share
-// it without locks.
+// jsonPlan says how the fast path decodes into one Go type, and how the
+// encoder (jsonencode.go) writes it. It is built once per Storage
+// (newJSONPlan) and only read afterwards, so decodes and encodes share it
+// without locks.
 type jsonPlan struct {
 	kind planKind
 	typ  reflect.Type
@@ -54,12 +55,18 @@ type jsonPlan struct {
 	byName map[string]int
 }
 
-// planField is one struct field the JSON input can set.
+// planField is one struct field the JSON input can set, and json.Marshal
+// writes.
 type planField struct {
 	name  string // the key that sets it, as json.Unmarshal matches it exactly
 	loose string // name in lower case without '_' and '-': see mayFold
 	index int    // for reflect.Value.Field
 	plan  *jsonPlan
+	// For the encoder only (decoding ignores them): the member's start
+	// as json.Marshal writes it (`"name":`, HTML-safe), and the tag's
+	// omitempty and omitzero.
+	key                 string
+	omitEmpty, omitZero bool
 }
 
 // fieldsByMap is the number of fields from which a struct looks its keys up
@@ -178,10 +185,17 @@ func (p *jsonPlan) addFields(seen map[reflect.Type]*jsonPlan) bool {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
+		var omitEmpty, omitZero bool
 		for _, o := range strings.Split(opts, ",") {
 			// ",string" changes the decoding; other options than these
 			// would mean something to JSON v2 only.
-			if o != "" && o != "omitempty" && o != "omitzero" {
+			switch o {
+			case "":
+			case "omitempty":
+				omitEmpty = true
+			case "omitzero":
+				omitZero = true
+			default:
 				return false
 			}
 		}
@@ -195,7 +209,8 @@ func (p *jsonPlan) addFields(seen map[reflect.Type]*jsonPlan) bool {
 		if fp == nil {
 			return false
 		}
-		p.fields = append(p.fields, planField{name: name, loose: looseName(name), index: i, plan: fp})
+		p.fields = append(p.fields, planField{name: name, loose: looseName(name), index: i, plan: fp,
+			key: jsonKey(name), omitEmpty: omitEmpty, omitZero: omitZero})
 	}
 	if len(p.fields) > fieldsByMap {
 		p.byName = make(map[string]int, len(p.fields))

@@ -96,9 +96,18 @@ func dataDecoder[T any](ser Serializer, fresh func() T) func(data []byte, v *T) 
 }
 
 // dataEncoder returns the function that encodes a session's data: the
-// serializer's Marshal.
+// serializer's Marshal, made cheaper for the default JSON serializer when
+// T allows, by the fast path's writer (jsonencode.go), whose plan for T is
+// built here, once per Storage. The bytes, and any error, are
+// json.Marshal's.
 func dataEncoder[T any](ser Serializer) func(v *T) ([]byte, error) {
-	return func(v *T) ([]byte, error) { return ser.Marshal(*v) }
+	if ser != Serializer(JSON{}) {
+		return func(v *T) ([]byte, error) { return ser.Marshal(*v) }
+	}
+	if plan := newJSONEncodePlan(reflect.TypeFor[T]()); plan != nil {
+		return jsonEncoder[T](plan)
+	}
+	return func(v *T) ([]byte, error) { return json.Marshal(*v) }
 }
 
 // maxReusedJSON is the largest input unmarshalReused takes: a pooled
