@@ -25,7 +25,7 @@ type Serializer interface {
 //
 // With JSON, a Storage encodes and decodes the data of plain types
 // (structs, strings, numbers, booleans, pointers, slices, string-keyed
-// maps) with code of its own, about four times faster than encoding/json,
+// maps) with code of its own, two to four times faster than encoding/json,
 // whose output, values and errors are encoding/json's exactly: it gives
 // anything it cannot vouch for (a type with its own JSON or text methods,
 // an interface, an escape in a string, ...) to encoding/json.
