@@ -27,7 +27,9 @@ type Hooks struct {
 	// StoreCall is called before every call to the store. It may return a
 	// derived context (carrying a span, say) for the call; the returned
 	// function, if not nil, is called when the call has returned, with its
-	// error and duration.
+	// error and duration. A call made for several requests at once (a read
+	// shared by parallel requests of one session, or a grouped commit) is
+	// reported once, with the context of the request that made it.
 	StoreCall func(ctx context.Context, op StoreOp) (context.Context, func(err error, took time.Duration))
 }
 
