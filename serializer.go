@@ -25,7 +25,7 @@ type Serializer interface {
 //
 // With JSON, a Storage encodes and decodes the data of plain types
 // (structs, strings, numbers, booleans, pointers, slices, string-keyed
-// maps) with code of its own, two to four times faster than encoding/json,
+// maps) with code of its own, 1.7 to 3.7 times as fast as encoding/json,
 // whose output, values and errors are encoding/json's exactly: it gives
 // anything it cannot vouch for (a type with its own JSON or text methods,
 // an interface, an escape in a string, ...) to encoding/json.
@@ -198,10 +198,7 @@ func copiesInput(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return true
 	}
 	seen[t] = true
-	pt := reflect.PointerTo(t) // its methods include t's own
-	if _, from := pt.MethodByName("UnmarshalJSONFrom"); from ||
-		pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) ||
-		t.PkgPath() == "encoding/json/jsontext" {
+	if decodesItself(t) {
 		return false
 	}
 	switch t.Kind() {
