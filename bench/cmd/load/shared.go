@@ -48,6 +48,10 @@ func (c sessionCount) lost() int { return c.served - (c.final - 1) }
 type sharedResult struct {
 	wrkSummary
 	sessions []sessionCount
+	// cpu is the server's CPU time (this process's, user and system) per
+	// answer: on a machine that wrk and the store share with the server,
+	// req/s also measures how the three share the CPU; this does not.
+	cpu time.Duration
 }
 
 var reShared = regexp.MustCompile(`shared-check: session=(\d+) ok=(\d+) non2xx=(\d+) max=(\d+)`)
@@ -72,26 +76,26 @@ func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.D
 				return fmt.Errorf("%s: %w", a.Name, err)
 			}
 			t := total(res.sessions)
-			fmt.Fprintf(os.Stderr, "round %d %-22s %8.0f req/s  2xx=%d non-2xx=%d final-1=%d lost=%d (wrk: 2xx=%d other=%d largest counter=%d) %s\n",
-				round, a.Name, res.rps, t.served, t.failed, t.final-1, t.lost(), t.wrkOK, t.wrkBad, t.wrkMax, res.errors)
+			fmt.Fprintf(os.Stderr, "round %d %-22s %8.0f req/s  cpu=%.1fµs 2xx=%d non-2xx=%d final-1=%d lost=%d (wrk: 2xx=%d other=%d largest counter=%d) %s\n",
+				round, a.Name, res.rps, float64(res.cpu)/1e3, t.served, t.failed, t.final-1, t.lost(), t.wrkOK, t.wrkBad, t.wrkMax, res.errors)
 			results[a.Name] = append(results[a.Name], res)
 		}
 	}
 
 	fmt.Printf("wrk -t%d -c%d -d%s -s %s: %d session(s), each sent by %d connections at once; ReadModifyWrite handler on 127.0.0.1; %d round(s), req/s the median, counts summed.\n\n",
 		threads, conns, d, script, threads, conns/max(threads, 1), rounds)
-	fmt.Println("| implementation | req/s | % of floor | avg latency | 2xx answers | non-2xx | 2xx seen by wrk | final counter − 1 | lost updates | verdict |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| implementation | req/s | % of floor | avg latency | server CPU / answer | 2xx answers | non-2xx | 2xx seen by wrk | final counter − 1 | lost updates | verdict |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	var broken []string
 	floorRPS := medianRPS(results[bench.Floor])
 	for _, a := range adapters {
 		rs := results[a.Name]
 		if len(rs) == 0 {
-			fmt.Printf("| %s | skipped | | | | | | | | |\n", a.Name)
+			fmt.Printf("| %s | skipped | | | | | | | | | |\n", a.Name)
 			continue
 		}
 		if a.Name == bench.Floor {
-			fmt.Printf("| %s | %.0f | 100.0%% | %s | %d | | | | | (no session) |\n", a.Name, floorRPS, rs[len(rs)/2].latency, total(sessionsOf(rs)).served)
+			fmt.Printf("| %s | %.0f | 100.0%% | %s | %s | %d | | | | | (no session) |\n", a.Name, floorRPS, rs[len(rs)/2].latency, medianCPU(rs), total(sessionsOf(rs)).served)
 			continue
 		}
 		rps := medianRPS(rs)
@@ -106,8 +110,8 @@ func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.D
 		case t.failed > 0:
 			verdict = "answers errors"
 		}
-		fmt.Printf("| %s | %.0f | %.1f%% | %s | %d | %d | %d | %d | %d | %s |\n",
-			a.Name, rps, 100*rps/floorRPS, rs[len(rs)/2].latency, t.served, t.failed, t.wrkOK, t.final-1, t.lost(), verdict)
+		fmt.Printf("| %s | %.0f | %.1f%% | %s | %s | %d | %d | %d | %d | %d | %s |\n",
+			a.Name, rps, 100*rps/floorRPS, rs[len(rs)/2].latency, medianCPU(rs), t.served, t.failed, t.wrkOK, t.final-1, t.lost(), verdict)
 	}
 	if len(broken) > 0 {
 		return fmt.Errorf("shared session: %s answered errors or lost updates: see the table", strings.Join(broken, ", "))
@@ -126,6 +130,16 @@ func medianRPS(rs []sharedResult) float64 {
 	}
 	slices.Sort(rps)
 	return rps[len(rps)/2]
+}
+
+// medianCPU is the median server CPU per answer of rs, in µs.
+func medianCPU(rs []sharedResult) string {
+	cpu := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		cpu[i] = r.cpu
+	}
+	slices.Sort(cpu)
+	return fmt.Sprintf("%.1f µs", float64(cpu[len(cpu)/2])/1e3)
 }
 
 // sessionsOf is every session of rs.
@@ -217,6 +231,7 @@ func runShared(a bench.Adapter, env bench.Env, script string, d time.Duration, t
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	cpu0 := processCPU()
 	out, wrkErr := runWrk(ln.Addr().String(), script, d, threads, conns, cookies...)
 	// Shutdown waits for the handlers still running, those of the requests
 	// wrk abandoned included.
@@ -225,6 +240,7 @@ func runShared(a bench.Adapter, env bench.Env, script string, d time.Duration, t
 	if err := srv.Shutdown(ctx); err != nil {
 		return sharedResult{}, fmt.Errorf("waiting for the last requests: %w", err)
 	}
+	cpu := processCPU() - cpu0
 	if wrkErr != nil {
 		return sharedResult{}, wrkErr
 	}
@@ -262,6 +278,8 @@ func runShared(a bench.Adapter, env bench.Env, script string, d time.Duration, t
 			return res, fmt.Errorf("reading session %d back: %q is not a counter", i+1, w.Body.String())
 		}
 	}
+	t := total(res.sessions)
+	res.cpu = cpu / time.Duration(max(t.served+t.failed, 1))
 	return res, nil
 }
 
