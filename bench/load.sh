@@ -9,9 +9,18 @@
 #    under the same script), wrk -t1 -c16
 #    (bench/wrk/shared.lua: 16 connections send the cookie of ONE session),
 #    then each session's final counter against its 2xx answers (lost
-#    updates); SHARED_ROUNDS rounds.
+#    updates); SHARED_ROUNDS rounds;
+# 3. the shared run again with the server on a CPU of its own: the driver
+#    (which serves in process) on CPU 0 with GOMAXPROCS=1, wrk and the
+#    store servers (redis-server, postgres, mariadbd, pinned for the run
+#    and restored after) on the others. In runs 1 and 2 the server, wrk
+#    and the store share every core, so req/s also measures how they share
+#    them (and Go's idle threads spinning for work); here it is what the
+#    server's own CPU allows, as when it runs on a machine of its own.
+#    Needs taskset, 2+ CPUs and the right to set the servers' affinity
+#    (root); skipped otherwise, or with PINNED=0.
 #
-# About (14 × ROUNDS + 9 × SHARED_ROUNDS) × DURATION: 4–5 minutes by default.
+# About (14 × ROUNDS + 18 × SHARED_ROUNDS) × DURATION: 5–6 minutes by default.
 #
 #   bench/load.sh                  # -d5s, ROUNDS=3, SHARED_ROUNDS=1
 #   ROUNDS=1 DURATION=2s bench/load.sh
@@ -44,6 +53,39 @@ load_middle=$(cut -d' ' -f1-3 /proc/loadavg)
 # command then exits non-zero, after the report).
 shared_status=0
 results/.load -shared -d "${DURATION:-5s}" -t 1 -c 16 -rounds "${SHARED_ROUNDS:-1}" -s wrk/shared.lua >results/load-shared.table.md || shared_status=$?
+# Run 3: see the top of this file. Each store server's affinity is
+# restored on exit, however the run ends.
+pinned_status=0
+pinned=""
+cpus=$(nproc)
+if [ "${PINNED:-1}" != 0 ] && [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then
+	others=1
+	[ "$cpus" -gt 2 ] && others="1-$((cpus - 1))"
+	restore=()
+	unpin() {
+		local entry
+		for entry in "${restore[@]}"; do
+			taskset -a -p "${entry#*:}" "${entry%%:*}" >/dev/null 2>&1 || true
+		done
+	}
+	trap 'unpin; rm -f results/.load' EXIT
+	pinned=yes
+	for pid in $(pgrep -x 'redis-server|postgres|mariadbd|mysqld' || true); do
+		mask=$(taskset -p "$pid" 2>/dev/null | awk '{print $NF}') || continue
+		if taskset -a -p -c "$others" "$pid" >/dev/null 2>&1; then
+			restore+=("$pid:$mask")
+		else
+			echo "load.sh: cannot set the CPU affinity of $(ps -o comm= -p "$pid") ($pid): skipping run 3 (run as root, or PINNED=0)" >&2
+			pinned=""
+			break
+		fi
+	done
+	if [ -n "$pinned" ]; then
+		GOMAXPROCS=1 taskset -c 0 results/.load -shared -d "${DURATION:-5s}" -t 1 -c 16 -rounds "${SHARED_ROUNDS:-1}" -s wrk/shared.lua -wrk-cpus "$others" >results/load-pinned.table.md || pinned_status=$?
+	fi
+	unpin
+	restore=()
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "# Load test"
@@ -60,7 +102,18 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "Lost updates = 2xx answers − (final counter − 1): the session starts at 1 (New), and every 2xx answer of ReadModifyWrite acknowledged one increment. The final counter is read once more by the driver after the server has finished every request, including those wrk abandoned at the end (so wrk itself saw a few fewer 2xx)."
 	echo
 	cat results/load-shared.table.md
+	if [ -n "$pinned" ]; then
+		echo
+		echo "## One session shared by 16 connections, the server on a CPU of its own"
+		echo
+		echo "The same run with the driver, which serves in process, on CPU 0 under GOMAXPROCS=1, and wrk and the store servers on CPUs $others (\`GOMAXPROCS=1 taskset -c 0 load -shared ... -wrk-cpus $others\`, the servers pinned with \`taskset -a -p\` for the run). Each implementation's req/s is then bounded by the server's own CPU, as on a machine of its own."
+		echo
+		cat results/load-pinned.table.md
+	fi
 } >results/load.md
-rm -f results/load.table.md results/load-shared.table.md
+rm -f results/load.table.md results/load-shared.table.md results/load-pinned.table.md
 cat results/load.md
-exit "$shared_status"
+if [ "$shared_status" != 0 ]; then
+	exit "$shared_status"
+fi
+exit "$pinned_status"

@@ -61,12 +61,16 @@ func main() {
 		cpuOut = flag.String("cpuprofile", "", "write a CPU profile of the server during the runs of the implementations other than the floor")
 		memOut = flag.String("memprofile", "", "write an allocation profile of the server at the end")
 	)
+	flag.StringVar(&wrkCPUs, "wrk-cpus", "", "run wrk on these CPUs only (taskset -c LIST), e.g. to keep it off the server's: see bench/load.sh")
 	flag.Parse()
 	if *dur <= 0 || *dur > 5*time.Minute || *rounds < 1 || *rounds > 20 {
 		fail(errors.New("-d must be in (0, 5m] and -rounds in [1, 20]"))
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		fail(errors.New("wrk is not installed (apt-get install -y wrk)"))
+	}
+	if _, err := exec.LookPath("taskset"); wrkCPUs != "" && err != nil {
+		fail(errors.New("-wrk-cpus needs taskset (util-linux)"))
 	}
 	if _, err := os.Stat(*script); err != nil {
 		fail(err)
@@ -209,14 +213,21 @@ func run(a bench.Adapter, env bench.Env, script string, d time.Duration, threads
 	return parseWrk(out)
 }
 
+// wrkCPUs is the -wrk-cpus flag: the CPUs wrk may run on, "" for any.
+var wrkCPUs string
+
 // runWrk drives the server at addr with wrk for d and returns its output;
 // args are the script's arguments. wrk is killed if it overruns by a
 // minute.
 func runWrk(addr, script string, d time.Duration, threads, conns int, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d+time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "wrk", append([]string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns),
-		"-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "10s", "-s", script, "http://" + addr + "/", "--"}, args...)...)
+	argv := append([]string{"wrk", "-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns),
+		"-d" + strconv.Itoa(int(d.Seconds())) + "s", "--timeout", "10s", "-s", script, "http://" + addr + "/", "--"}, args...)
+	if wrkCPUs != "" {
+		argv = append([]string{"taskset", "-c", wrkCPUs}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("wrk: %w\n%s", err, out)
