@@ -15,6 +15,13 @@
 //
 //	go run ./cmd/load -shared -t 1 -c 16 -s wrk/shared.lua
 //
+// Its table also gives the server's CPU time per answer (this process's:
+// the server runs in it, wrk does not). To give the server a CPU of its
+// own, run the command on one CPU and wrk on the others, as bench/load.sh
+// does:
+//
+//	GOMAXPROCS=1 taskset -c 0 load -shared -t 1 -c 16 -s wrk/shared.lua -wrk-cpus 1
+//
 // Only loopback addresses are used, and every run is bounded by -d (wrk
 // is killed if it overruns by a minute).
 package main
