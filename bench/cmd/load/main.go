@@ -65,7 +65,7 @@ func main() {
 		only   = flag.String("only", "", "regexp: implementations to run (the floor always runs)")
 		script = flag.String("s", "wrk/cookie.lua", "the wrk script")
 		shared = flag.Bool("shared", false, "run the shared-session test: -t sessions, each sent by -c/-t connections at once (use -s wrk/shared.lua)")
-		cpuOut = flag.String("cpuprofile", "", "write a CPU profile of the server during the runs of the implementations other than the floor")
+		cpuOut = flag.String("cpuprofile", "", "write a CPU profile of the server during the last run of an implementation other than the floor (of the floor, if it runs alone: -only '^$')")
 		memOut = flag.String("memprofile", "", "write an allocation profile of the server at the end")
 	)
 	flag.StringVar(&wrkCPUs, "wrk-cpus", "", "run wrk on these CPUs only (taskset -c LIST), e.g. to keep it off the server's: see bench/load.sh")
@@ -123,7 +123,7 @@ func main() {
 			if skipped[a.Name] {
 				continue
 			}
-			stop := startCPUProfile(*cpuOut, a.Name != bench.Floor)
+			stop := startCPUProfile(*cpuOut, a.Name != bench.Floor || len(adapters) == 1)
 			res, err := run(a, env, *script, *dur, *thr, *conns)
 			stop()
 			if errors.Is(err, bench.ErrSkip) {

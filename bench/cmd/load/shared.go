@@ -63,7 +63,7 @@ func sharedRuns(adapters []bench.Adapter, env bench.Env, script string, d time.D
 	results := map[string][]sharedResult{}
 	for round := 1; round <= rounds; round++ {
 		for _, a := range adapters {
-			stop := startCPUProfile(cpuOut, true)
+			stop := startCPUProfile(cpuOut, a.Name != bench.Floor || len(adapters) == 1)
 			res, err := runShared(a, env, script, d, threads, conns)
 			stop()
 			if errors.Is(err, bench.ErrSkip) {
