@@ -49,8 +49,12 @@ type sharedResult struct {
 	wrkSummary
 	sessions []sessionCount
 	// cpu is the server's CPU time (this process's, user and system) per
-	// answer: on a machine that wrk and the store share with the server,
-	// req/s also measures how the three share the CPU; this does not.
+	// answer: what each answer costs the server, which sets how many a
+	// CPU of its own can give. On a machine that wrk and the store share
+	// with the server, req/s also depends on how the three share the
+	// cores; this depends on it less, though not at all only when the
+	// server has a CPU to itself (Go's idle threads spin, and wake-ups
+	// cross cores).
 	cpu time.Duration
 }
 
