@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/b4f9cdbb/session/store"
 )
@@ -19,7 +20,7 @@ type bug int
 const (
 	noBug        bug = iota
 	bugDropWrite     // every 7th CompareAndUpdate reports success without writing
-	bugLateFail      // every 7th CompareAndUpdate writes, then reports an error, and the next calls fail
+	bugLateFail      // every 7th CompareAndUpdate writes, then reports an error, and the key's calls fail for a while
 	bugForget        // every 200th Read reports not found
 	bugFlaky         // every 25th Read fails, even with the store up
 	bugLeak          // every Read leaves a goroutine behind until the store closes
@@ -34,10 +35,14 @@ type faultStore struct {
 	down  atomic.Bool
 	bug   bug
 	calls atomic.Int64 // counts the calls a planted bug looks at
-	// failNext is how many calls still fail after bugLateFail's write:
-	// enough for the session layer's read-back, which would otherwise
-	// find the write and settle it, to fail too.
-	failNext atomic.Int64
+	// lateKey's calls fail until lateEnd, after bugLateFail's write: long
+	// enough for every read back of the session layer (lostreply.go's
+	// readBackWaits, 310 ms in all), which would otherwise find the write
+	// and settle it, to fail too. A count of failing calls would not do:
+	// the other requests' calls use it up between the reads back.
+	lateMu  sync.Mutex
+	lateKey store.Key
+	lateEnd time.Time
 
 	release chan struct{} // bugLeak's goroutines wait on it
 	mu      sync.Mutex
@@ -61,38 +66,38 @@ var _ store.Versioned = (*faultStore)(nil)
 func (f *faultStore) stop(context.Context, bool) error { f.down.Store(true); return nil }
 func (f *faultStore) start(context.Context) error      { f.down.Store(false); return nil }
 
-// fails reports the error the call must fail with before reaching the
-// store, if any.
-func (f *faultStore) fails() error {
-	if f.down.Load() || f.takeFailure() {
+// lateFailWindow is how long bugLateFail fails the calls on the key it
+// wrote: longer than the session layer's reads back take (310 ms).
+const lateFailWindow = 500 * time.Millisecond
+
+// fails reports the error the call on key must fail with before reaching
+// the store, if any.
+func (f *faultStore) fails(key store.Key) error {
+	if f.down.Load() || f.lateFailing(key) {
 		return errOutage
 	}
 	return nil
 }
 
-// takeFailure reports whether this call is one of bugLateFail's failing
-// calls, counting it off.
-func (f *faultStore) takeFailure() bool {
-	for {
-		n := f.failNext.Load()
-		if n <= 0 {
-			return false
-		}
-		if f.failNext.CompareAndSwap(n, n-1) {
-			return true
-		}
+// lateFailing reports whether key is in bugLateFail's window.
+func (f *faultStore) lateFailing(key store.Key) bool {
+	if f.bug != bugLateFail {
+		return false
 	}
+	f.lateMu.Lock()
+	defer f.lateMu.Unlock()
+	return key == f.lateKey && time.Now().Before(f.lateEnd)
 }
 
 func (f *faultStore) Create(ctx context.Context, key store.Key, rec store.Record) error {
-	if err := f.fails(); err != nil {
+	if err := f.fails(key); err != nil {
 		return err
 	}
 	return f.inner.Create(ctx, key, rec)
 }
 
 func (f *faultStore) Read(ctx context.Context, key store.Key) (store.Record, error) {
-	if err := f.fails(); err != nil {
+	if err := f.fails(key); err != nil {
 		return store.Record{}, err
 	}
 	switch f.bug {
@@ -115,14 +120,14 @@ func (f *faultStore) Read(ctx context.Context, key store.Key) (store.Record, err
 }
 
 func (f *faultStore) Update(ctx context.Context, key store.Key, rec store.Record) error {
-	if err := f.fails(); err != nil {
+	if err := f.fails(key); err != nil {
 		return err
 	}
 	return f.inner.Update(ctx, key, rec)
 }
 
 func (f *faultStore) CompareAndUpdate(ctx context.Context, key store.Key, rec store.Record) error {
-	if err := f.fails(); err != nil {
+	if err := f.fails(key); err != nil {
 		return err
 	}
 	switch {
@@ -132,14 +137,16 @@ func (f *faultStore) CompareAndUpdate(ctx context.Context, key store.Key, rec st
 		if err := f.inner.CompareAndUpdate(ctx, key, rec); err != nil {
 			return err
 		}
-		f.failNext.Store(8)
+		f.lateMu.Lock()
+		f.lateKey, f.lateEnd = key, time.Now().Add(lateFailWindow)
+		f.lateMu.Unlock()
 		return errors.New("soak: planted failure after the write")
 	}
 	return f.inner.CompareAndUpdate(ctx, key, rec)
 }
 
 func (f *faultStore) Delete(ctx context.Context, key store.Key) (bool, error) {
-	if err := f.fails(); err != nil {
+	if err := f.fails(key); err != nil {
 		return false, err
 	}
 	return f.inner.Delete(ctx, key)
