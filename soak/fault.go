@@ -35,14 +35,15 @@ type faultStore struct {
 	down  atomic.Bool
 	bug   bug
 	calls atomic.Int64 // counts the calls a planted bug looks at
-	// lateKey's calls fail until lateEnd, after bugLateFail's write: long
-	// enough for every read back of the session layer (lostreply.go's
-	// readBackWaits, 310 ms in all), which would otherwise find the write
-	// and settle it, to fail too. A count of failing calls would not do:
-	// the other requests' calls use it up between the reads back.
+	// lateEnd holds, for each key bugLateFail wrote, when its calls stop
+	// failing: long enough for every read back of the session layer
+	// (lostreply.go's readBackWaits, 310 ms in all), which would otherwise
+	// find the write and settle it, to fail too. A count of failing calls
+	// would not do: the other requests' calls use it up between the reads
+	// back. One window per key, so that a late failure on another session
+	// does not end this one's.
 	lateMu  sync.Mutex
-	lateKey store.Key
-	lateEnd time.Time
+	lateEnd map[store.Key]time.Time
 
 	release chan struct{} // bugLeak's goroutines wait on it
 	mu      sync.Mutex
@@ -50,7 +51,7 @@ type faultStore struct {
 }
 
 func newFaultStore(inner store.Versioned, planted bug) *faultStore {
-	return &faultStore{inner: inner, bug: planted, release: make(chan struct{})}
+	return &faultStore{inner: inner, bug: planted, release: make(chan struct{}), lateEnd: map[store.Key]time.Time{}}
 }
 
 // close ends what a planted bug holds on to.
@@ -86,7 +87,7 @@ func (f *faultStore) lateFailing(key store.Key) bool {
 	}
 	f.lateMu.Lock()
 	defer f.lateMu.Unlock()
-	return key == f.lateKey && time.Now().Before(f.lateEnd)
+	return time.Now().Before(f.lateEnd[key])
 }
 
 func (f *faultStore) Create(ctx context.Context, key store.Key, rec store.Record) error {
@@ -138,7 +139,7 @@ func (f *faultStore) CompareAndUpdate(ctx context.Context, key store.Key, rec st
 			return err
 		}
 		f.lateMu.Lock()
-		f.lateKey, f.lateEnd = key, time.Now().Add(lateFailWindow)
+		f.lateEnd[key] = time.Now().Add(lateFailWindow)
 		f.lateMu.Unlock()
 		return errors.New("soak: planted failure after the write")
 	}
